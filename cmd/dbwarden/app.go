@@ -1,0 +1,259 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dbwarden/dbwarden/internal/audit"
+	"github.com/dbwarden/dbwarden/internal/config"
+	"github.com/dbwarden/dbwarden/internal/secret"
+)
+
+// Exit codes. Scripts can tell a missing secret from a rejected request
+// from a broken store.
+const (
+	exitOK         = 0
+	exitError      = 1 // anything else: I/O, internal errors
+	exitUsage      = 2 // bad flags or arguments, bad configuration
+	exitNotFound   = 3 // ResourceNotFoundException
+	exitRejected   = 4 // the request was refused: invalid, exists, limit, deleted
+	exitIntegrity  = 5 // a check or verification found damage
+	exitCryptoFail = 6 // a key could not wrap or unwrap a value
+)
+
+const exitCodesHelp = `Exit codes:
+  0  success
+  1  an unexpected error (I/O, internal)
+  2  bad flags, arguments or configuration
+  3  the secret or version does not exist (ResourceNotFoundException)
+  4  the request was refused (InvalidParameterException, InvalidRequestException,
+     ResourceExistsException, LimitExceededException, ...)
+  5  an integrity check or audit verification found damage
+  6  a value could not be encrypted or decrypted (EncryptionFailure, DecryptionFailure)`
+
+// app holds what every command shares: its streams, the environment and
+// the resolved configuration.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+
+	configFile string
+	query      string
+	flags      config.Config // values of the global flags, applied when set
+	cfg        config.Config
+	root       *cobra.Command
+}
+
+// usageError marks errors in how dbwarden was called.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// opError names the Secrets Manager operation an error came from, so that
+// it prints as the aws CLI prints it.
+type opError struct {
+	op  string
+	err error
+}
+
+func (e *opError) Error() string { return e.err.Error() }
+func (e *opError) Unwrap() error { return e.err }
+
+// integrityError marks a check that found damage.
+type integrityError struct{ msg string }
+
+func (e integrityError) Error() string { return e.msg }
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	root := a.newRoot()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	code := exitCode(err)
+	var oe *opError
+	var se *secret.Error
+	switch {
+	case errors.As(err, &oe) && errors.As(err, &se):
+		fmt.Fprintf(stderr, "\nAn error occurred (%s) when calling the %s operation: %s\n", se.Code, oe.op, se.Message)
+	case code == exitUsage:
+		fmt.Fprintf(stderr, "dbwarden: %v\nRun 'dbwarden %s --help' for usage.\n", err, commandPath(root, args))
+	default:
+		fmt.Fprintf(stderr, "dbwarden: %v\n", err)
+	}
+	return code
+}
+
+// commandPath returns the subcommand the arguments named, for the hint.
+func commandPath(root *cobra.Command, args []string) string {
+	c, _, err := root.Find(args)
+	if err != nil || c == root {
+		return ""
+	}
+	return strings.TrimPrefix(c.CommandPath(), root.Name()+" ")
+}
+
+// exitCode maps an error to the process exit code, in one place.
+func exitCode(err error) int {
+	var ue usageError
+	var ie integrityError
+	switch {
+	case errors.As(err, &ue):
+		return exitUsage
+	case errors.As(err, &ie):
+		return exitIntegrity
+	}
+	switch secret.Code(err) {
+	case "":
+	case secret.CodeResourceNotFound:
+		return exitNotFound
+	case secret.CodeEncryptionFailure, secret.CodeDecryptionFailure:
+		return exitCryptoFail
+	case secret.CodeInternalService:
+		return exitError
+	default:
+		return exitRejected
+	}
+	// Cobra's own argument and flag errors.
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument", "invalid argument", "required flag", "accepts ", "requires at least", "if any flags in the group"} {
+		if strings.Contains(msg, p) {
+			return exitUsage
+		}
+	}
+	return exitError
+}
+
+func (a *app) newRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "dbwarden",
+		Short: "Keep MySQL credentials encrypted, audited and out of plain text",
+		Long: `dbwarden stores database credentials encrypted, with AWS Secrets Manager's
+semantics (names, ARNs, versions, staging labels, recovery windows), and
+records every read and change in a hash-chained audit trail.
+
+Everything lives in one data directory: the SQLite store, the key ring that
+encrypts it, and the audit trail. Configuration comes from a JSON file
+(--config, DBWARDEN_CONFIG, or ~/.config/dbwarden/config.json), DBWARDEN_*
+environment variables and flags; flags override the environment, which
+overrides the file.
+
+` + exitCodesHelp,
+		Example: `  # Store a generated password without it ever touching the shell history
+  dbwarden secret get-random-password --query RandomPassword --output text |
+    dbwarden secret create-secret --name staging/myapp/mysql/mysql-root-password --secret-string -
+
+  # Read it back, as the aws CLI would
+  dbwarden secret get-secret-value --secret-id staging/myapp/mysql/mysql-root-password \
+    --query SecretString --output text`,
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		DisableAutoGenTag: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return a.loadConfig(cmd) },
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.configFile, "config", "", "configuration file (JSON); also DBWARDEN_CONFIG")
+	pf.StringVar(&a.flags.DataDir, "data-dir", "", "directory of the store, key ring and audit trail; also DBWARDEN_DATA_DIR (default ~/.local/share/dbwarden)")
+	pf.StringVar(&a.flags.Output, "output", "", "output format: json, text or table; also DBWARDEN_OUTPUT (default json)")
+	pf.StringVar(&a.query, "query", "", "print only this part of the response: Field, Field.Sub, List[0], List[].Field")
+	pf.StringVar(&a.flags.ARN.Region, "region", "", "region in the ARNs of new secrets; also DBWARDEN_REGION (default us-east-1)")
+	pf.StringVar(&a.flags.Keys.Provider, "key-provider", "", "key-encryption key: file or kms; also DBWARDEN_KEY_PROVIDER (default file)")
+	pf.StringVar(&a.flags.Keys.KMSKeyID, "kms-key-id", "", "KMS key id, ARN or alias when --key-provider=kms; also DBWARDEN_KMS_KEY_ID")
+
+	root.AddCommand(a.secretCmd(), a.auditCmd(), a.keysCmd(), a.storeCmd(), a.versionCmd())
+	a.root = root
+	return root
+}
+
+// loadConfig resolves the configuration: defaults < file < environment <
+// flags.
+func (a *app) loadConfig(cmd *cobra.Command) error {
+	path, required := a.configFile, a.configFile != ""
+	if !required {
+		if p := a.getenv("DBWARDEN_CONFIG"); p != "" {
+			path, required = p, true
+		} else {
+			path = config.DefaultFile()
+		}
+	}
+	cfg, err := config.Load(path, required, a.getenv)
+	if err != nil {
+		return usageError{err}
+	}
+	f := cmd.Flags()
+	set := func(flag, key, value string) {
+		if f.Changed(flag) {
+			cfg.Set(key, value)
+		}
+	}
+	set("data-dir", "data_dir", a.flags.DataDir)
+	set("output", "output", a.flags.Output)
+	set("region", "arn.region", a.flags.ARN.Region)
+	set("key-provider", "keys.provider", a.flags.Keys.Provider)
+	set("kms-key-id", "keys.kms_key_id", a.flags.Keys.KMSKeyID)
+	if err := cfg.Validate(); err != nil {
+		return usageError{fmt.Errorf("configuration: %w", err)}
+	}
+	a.cfg = cfg
+	return nil
+}
+
+// callerContext identifies this invocation in the audit trail.
+func (a *app) callerContext(ctx context.Context) context.Context {
+	name := "unknown"
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	} else if n := a.getenv("USER"); n != "" {
+		name = n
+	}
+	host, _ := os.Hostname()
+	p := "cli:" + name
+	if host != "" {
+		p += "@" + host
+	}
+	return audit.WithCaller(ctx, audit.Caller{Principal: p, RequestID: secret.NewVersionID()})
+}
+
+// print writes a response in the configured format, after --query.
+func (a *app) print(v any) error {
+	g, err := toGeneric(v)
+	if err != nil {
+		return err
+	}
+	if g, err = applyQuery(g, a.query); err != nil {
+		return usageError{err}
+	}
+	return printValue(a.stdout, g, a.cfg.Output)
+}
+
+func (a *app) versionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print dbwarden's version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fmt.Fprintln(a.stdout, "dbwarden", version)
+			return nil
+		},
+	}
+}
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"

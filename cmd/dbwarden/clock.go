@@ -1,0 +1,6 @@
+package main
+
+import "time"
+
+// timeNow is the CLI's clock; tests may replace it.
+var timeNow = time.Now

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dbwarden/dbwarden/internal/keys"
+)
+
+func (a *app) keysCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "keys",
+		Short: "Manage the key-encryption key that wraps every data key",
+	}
+	c.AddCommand(a.keysRotateCmd())
+	return c
+}
+
+func (a *app) keysRotateCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "rotate",
+		Short: "Make a new key version current and re-wrap every data key under it",
+		Long: `Make a new key-encryption key version current and re-wrap every secret
+version's data key under it. The values themselves are not re-encrypted:
+only their data keys. The store stays usable throughout: the work goes in
+small transactions, and a rotation that stops half way is finished by
+running the command again. With the file provider, a new key file is added
+to the key ring and the old ones stay, so that backups of the store made
+before the rotation still open. With KMS, data keys are re-encrypted under
+the configured key (ReEncrypt).`,
+		Example: `  dbwarden keys rotate
+  dbwarden keys rotate --key-provider kms --kms-key-id alias/dbwarden`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := a.callerContext(cmd.Context())
+			s, kp, err := a.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			rw, ok := kp.(keys.Rewrapper)
+			if !ok {
+				return fmt.Errorf("the %s key provider cannot rotate", a.cfg.Keys.Provider)
+			}
+			current, err := rw.Rotate(ctx)
+			if err != nil {
+				return fmt.Errorf("rotate key: %w", err)
+			}
+			fmt.Fprintf(a.stderr, "current key: %s\n", current)
+			n, err := s.RewrapKeys(ctx, rw, func(done int) {
+				fmt.Fprintf(a.stderr, "re-wrapped %d data keys\n", done)
+			})
+			if err != nil {
+				return err
+			}
+			return a.print(map[string]any{"CurrentKey": current, "RewrappedDataKeys": n})
+		},
+	}
+}

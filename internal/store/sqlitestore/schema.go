@@ -1,0 +1,34 @@
+package sqlitestore
+
+// migrations bring a database from user_version i to i+1. They only ever
+// grow: a released migration is never edited.
+var migrations = [][]string{
+	{
+		`CREATE TABLE secrets (
+			id          INTEGER PRIMARY KEY,
+			arn         TEXT    NOT NULL UNIQUE,
+			name        TEXT    NOT NULL UNIQUE,
+			description TEXT    NOT NULL DEFAULT '',
+			kms_key_id  TEXT    NOT NULL DEFAULT '',
+			tags        TEXT    NOT NULL DEFAULT '[]',
+			created_at  INTEGER NOT NULL,
+			changed_at  INTEGER NOT NULL,
+			accessed_at INTEGER NOT NULL DEFAULT 0,
+			deleted_at  INTEGER NOT NULL DEFAULT 0,
+			deletion_at INTEGER NOT NULL DEFAULT 0
+		)`,
+		`CREATE TABLE versions (
+			secret_id   INTEGER NOT NULL REFERENCES secrets(id) ON DELETE CASCADE,
+			version_id  TEXT    NOT NULL,
+			seq         INTEGER NOT NULL,
+			stages      TEXT    NOT NULL,
+			created_at  INTEGER NOT NULL,
+			accessed_at INTEGER NOT NULL DEFAULT 0,
+			ciphertext  BLOB    NOT NULL,
+			wrapped_key BLOB    NOT NULL,
+			PRIMARY KEY (secret_id, version_id)
+		)`,
+		`CREATE INDEX versions_by_seq ON versions (secret_id, seq)`,
+		`CREATE INDEX secrets_by_deletion ON secrets (deletion_at) WHERE deleted_at <> 0`,
+	},
+}

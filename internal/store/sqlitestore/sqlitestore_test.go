@@ -1,0 +1,202 @@
+package sqlitestore_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dbwarden/dbwarden/internal/audit"
+	"github.com/dbwarden/dbwarden/internal/keys/filekeys"
+	"github.com/dbwarden/dbwarden/internal/secret"
+	"github.com/dbwarden/dbwarden/internal/store"
+	"github.com/dbwarden/dbwarden/internal/store/sqlitestore"
+	"github.com/dbwarden/dbwarden/internal/store/storetest"
+)
+
+func open(t *testing.T, dir string, clock *storetest.Clock) *sqlitestore.Store {
+	t.Helper()
+	kp, err := filekeys.Open(filepath.Join(dir, "keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := sqlitestore.Options{Path: filepath.Join(dir, "dbwarden.db"), Keys: kp}
+	if clock != nil {
+		opts.Now = clock.Now
+	}
+	s, err := sqlitestore.Open(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, clock *storetest.Clock) store.Store {
+		return open(t, t.TempDir(), clock)
+	})
+}
+
+func str(s string) *string { return &s }
+
+func TestAuditRecordsEveryCall(t *testing.T) {
+	ctx := audit.WithCaller(context.Background(), audit.Caller{Principal: "cli:tester", RequestID: "req-1"})
+	s := open(t, t.TempDir(), nil)
+	defer s.Close()
+	const value = "audit-must-never-hold-this-value"
+	c, err := s.CreateSecret(ctx, &store.CreateSecretInput{Name: "app/db", SecretString: str(value)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetSecretValue(ctx, &store.GetSecretValueInput{SecretId: "app/db"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetSecretValue(ctx, &store.GetSecretValueInput{SecretId: "app/missing"}); secret.Code(err) != secret.CodeResourceNotFound {
+		t.Fatalf("got %v, want ResourceNotFoundException", err)
+	}
+	// A rejected change changes nothing and is recorded as a failure.
+	if _, err := s.PutSecretValue(ctx, &store.PutSecretValueInput{SecretId: "app/db", SecretString: str(strings.Repeat("x", 70000))}); secret.Code(err) != secret.CodeInvalidParameter {
+		t.Fatalf("got %v, want InvalidParameterException", err)
+	}
+	recs, err := audit.Query(ctx, s.DB(), audit.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ action, outcome, code, resource string }{
+		{"secretsmanager:CreateSecret", "success", "", c.ARN},
+		{"secretsmanager:GetSecretValue", "success", "", c.ARN},
+		{"secretsmanager:GetSecretValue", "failure", "ResourceNotFoundException", "app/missing"},
+		{"secretsmanager:PutSecretValue", "failure", "InvalidParameterException", "app/db"},
+	}
+	if len(recs) != len(want) {
+		t.Fatalf("audit records: got %d, want %d", len(recs), len(want))
+	}
+	for i, w := range want {
+		r := recs[i]
+		if r.Action != w.action || r.Outcome != w.outcome || r.ErrorCode != w.code || r.Resource != w.resource || r.Principal != "cli:tester" || r.RequestID != "req-1" {
+			t.Errorf("record %d: got %s %s %q %s by %s, want %s %s %q %s by cli:tester", i+1, r.Action, r.Outcome, r.ErrorCode, r.Resource, r.Principal, w.action, w.outcome, w.code, w.resource)
+		}
+	}
+	if recs[1].VersionID != c.VersionId {
+		t.Errorf("read record version: got %q, want %q", recs[1].VersionID, c.VersionId)
+	}
+	if p, _, err := audit.Verify(ctx, s.DB()); err != nil || p != nil {
+		t.Fatalf("verify: got %v %v, want an intact chain", p, err)
+	}
+	g, _ := s.GetSecretValue(ctx, &store.GetSecretValueInput{SecretId: "app/db"})
+	if *g.SecretString != value {
+		t.Fatal("a failed put changed the value")
+	}
+}
+
+func TestNoPlaintextOnDisk(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, nil)
+	ctx := context.Background()
+	values := []string{"plaintext-canary-0123456789", "another-canary-!@#$"}
+	for i, v := range values {
+		if _, err := s.CreateSecret(ctx, &store.CreateSecretInput{Name: "c" + string(rune('a'+i)), SecretString: str(v)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.PutSecretValue(ctx, &store.PutSecretValueInput{SecretId: "ca", SecretBinary: []byte("binary-canary-xyz")}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	values = append(values, "binary-canary-xyz")
+	filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err != nil || fi.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range values {
+			if bytes.Contains(b, []byte(v)) {
+				t.Errorf("%s holds secret value %d in plain text", filepath.Base(p), i)
+			}
+		}
+		return nil
+	})
+}
+
+func TestCiphertextBoundToItsRow(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, nil)
+	ctx := context.Background()
+	a, _ := s.CreateSecret(ctx, &store.CreateSecretInput{Name: "a", SecretString: str("value-a")})
+	b, _ := s.CreateSecret(ctx, &store.CreateSecretInput{Name: "b", SecretString: str("value-b")})
+	// Copy a's sealed value and data key into b's row, as an attacker with
+	// write access to the file could.
+	_, err := s.DB().Exec(`UPDATE versions SET ciphertext = (SELECT ciphertext FROM versions WHERE version_id = ?),
+		wrapped_key = (SELECT wrapped_key FROM versions WHERE version_id = ?) WHERE version_id = ?`, a.VersionId, a.VersionId, b.VersionId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.GetSecretValue(ctx, &store.GetSecretValueInput{SecretId: "b"})
+	if secret.Code(err) != secret.CodeDecryptionFailure {
+		t.Fatalf("read of a copied ciphertext: got %v, want DecryptionFailure", err)
+	}
+	rep, err := s.Check(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK() {
+		t.Fatal("integrity check passed over a copied ciphertext")
+	}
+}
+
+func TestRewrapKeys(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, nil)
+	ctx := context.Background()
+	for i := range 150 {
+		name := "k/" + string(rune('a'+i%26)) + strings.Repeat("x", i/26)
+		if _, err := s.CreateSecret(ctx, &store.CreateSecretInput{Name: name, SecretString: str("v-" + name)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kp, err := filekeys.Open(filepath.Join(dir, "keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kp.Rotate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.RewrapKeys(ctx, kp, nil)
+	if err != nil || n != 150 {
+		t.Fatalf("rewrap: got %d, %v; want 150", n, err)
+	}
+	// A second run finds nothing to do.
+	if n, err := s.RewrapKeys(ctx, kp, nil); err != nil || n != 0 {
+		t.Fatalf("second rewrap: got %d, %v; want 0", n, err)
+	}
+	rep, err := s.Check(ctx)
+	if err != nil || !rep.OK() || rep.Versions != 150 || rep.DecryptedKeys != 150 {
+		t.Fatalf("check after rewrap: got %+v %v", rep, err)
+	}
+	g, err := s.GetSecretValue(ctx, &store.GetSecretValueInput{SecretId: "k/a"})
+	if err != nil || *g.SecretString != "v-k/a" {
+		t.Fatalf("read after rewrap: %v", err)
+	}
+}
+
+func TestCheckFindsStageDamage(t *testing.T) {
+	s := open(t, t.TempDir(), nil)
+	ctx := context.Background()
+	c, _ := s.CreateSecret(ctx, &store.CreateSecretInput{Name: "x", SecretString: str("v")})
+	rep, err := s.Check(ctx)
+	if err != nil || !rep.OK() {
+		t.Fatalf("fresh store: got %+v %v, want OK", rep, err)
+	}
+	if _, err := s.DB().Exec(`UPDATE versions SET stages = '[]' WHERE version_id = ?`, c.VersionId); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = s.Check(ctx)
+	if err != nil || rep.OK() {
+		t.Fatalf("store without AWSCURRENT: got %+v %v, want a problem", rep, err)
+	}
+}
