@@ -134,7 +134,7 @@ func (a *app) auditTailCmd() *cobra.Command {
 				return err
 			}
 			if !follow {
-				return a.print(recs)
+				return a.printRecords(recs)
 			}
 			enc := json.NewEncoder(a.stdout)
 			for {
@@ -189,7 +189,7 @@ func (a *app) auditQueryCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.print(recs)
+			return a.printRecords(recs)
 		},
 	}
 	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many records, oldest first (0: all)")
@@ -306,4 +306,35 @@ func (a *app) auditExportCmd() *cobra.Command {
 	cmd.Flags().StringVar(&out, "out", "", "file to create (refuses to overwrite); standard output when not given")
 	cmd.Flags().Int64Var(&after, "after-seq", 0, "only records after this sequence number")
 	return cmd
+}
+
+// recordRow is an audit record as text and table output show it: without
+// the hashes, which only 'audit verify' and JSON output need.
+type recordRow struct {
+	Seq       int64  `json:"seq"`
+	Time      string `json:"time"`
+	Principal string `json:"principal"`
+	Action    string `json:"action"`
+	Resource  string `json:"resource"`
+	VersionID string `json:"version_id"`
+	Outcome   string `json:"outcome"`
+	ErrorCode string `json:"error_code"`
+	RequestID string `json:"request_id"`
+}
+
+// printRecords prints records whole as JSON, and without their hashes as
+// text or a table.
+func (a *app) printRecords(recs []audit.Record) error {
+	if a.cfg.Output == "json" || a.query != "" {
+		return a.print(recs)
+	}
+	rows := make([]recordRow, 0, len(recs))
+	for _, r := range recs {
+		rows = append(rows, recordRow{
+			Seq: r.Seq, Time: r.Time.UTC().Format("2006-01-02T15:04:05.000Z"), Principal: r.Principal,
+			Action: r.Action, Resource: r.Resource, VersionID: r.VersionID, Outcome: r.Outcome,
+			ErrorCode: r.ErrorCode, RequestID: r.RequestID,
+		})
+	}
+	return a.print(rows)
 }

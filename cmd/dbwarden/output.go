@@ -12,12 +12,14 @@ import (
 )
 
 // toGeneric turns a response into plain JSON values (maps, slices,
-// json.Number, strings, bools, nil) for querying and printing.
+// json.Number, strings, bools, nil) for querying and printing, and notes
+// the order in which keys first appear, for table columns.
 func toGeneric(v any) (any, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("encode output: %w", err)
 	}
+	keyOrder = keyRanks(b)
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var g any
@@ -166,6 +168,49 @@ func scalar(v any) (string, bool) {
 	return "", false
 }
 
+// keyOrder ranks keys by their first appearance in the last response, so
+// that table columns follow the response's field order.
+var keyOrder = map[string]int{}
+
+// keyRanks returns the keys of a JSON document ranked by first appearance.
+func keyRanks(b []byte) map[string]int {
+	type frame struct{ object, wantKey bool }
+	ranks := map[string]int{}
+	var stack []frame
+	valueDone := func() {
+		if n := len(stack); n > 0 && stack[n-1].object {
+			stack[n-1].wantKey = true
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	for {
+		t, err := dec.Token()
+		if err != nil {
+			return ranks
+		}
+		switch x := t.(type) {
+		case json.Delim:
+			if x == '{' || x == '[' {
+				stack = append(stack, frame{object: x == '{', wantKey: x == '{'})
+				continue
+			}
+			stack = stack[:len(stack)-1]
+			valueDone()
+		case string:
+			if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].wantKey {
+				if _, ok := ranks[x]; !ok {
+					ranks[x] = len(ranks)
+				}
+				stack[n-1].wantKey = false
+				continue
+			}
+			valueDone()
+		default:
+			valueDone()
+		}
+	}
+}
+
 func sortedKeys(m map[string]any) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -258,7 +303,7 @@ func printTable(w io.Writer, v any) error {
 				for k := range cols {
 					names = append(names, k)
 				}
-				sort.Strings(names)
+				sort.SliceStable(names, func(i, j int) bool { return keyOrder[names[i]] < keyOrder[names[j]] })
 				fmt.Fprintln(tw, strings.Join(names, "\t"))
 				for _, e := range x {
 					m, _ := e.(map[string]any)

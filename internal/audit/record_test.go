@@ -10,8 +10,9 @@ import (
 	"time"
 )
 
-// The test vectors of docs/audit-chain.md, computed there by hand from the
-// specification rather than by this package.
+// The test vectors of docs/audit-chain.md, computed from the specification
+// by an independent implementation (the Python snippet on that page), not
+// by this package.
 var (
 	vector1 = Record{
 		Seq:       1,
