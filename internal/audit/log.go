@@ -84,7 +84,7 @@ const recordColumns = `seq, time_us, principal, action, resource, version_id, ou
 //
 // Append returns the record as stored. It is not idempotent: each call adds
 // a record.
-func Append(ctx context.Context, tx *sql.Tx, rec Record) (Record, error) {
+func Append(ctx context.Context, tx Tx, rec Record) (Record, error) {
 	if rec.Time.IsZero() {
 		rec.Time = time.Now()
 	}
@@ -145,6 +145,13 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		return Record{}, fmt.Errorf("audit append: move head to %d: %w", rec.Seq, ErrConcurrentAppend)
 	}
 	return rec, nil
+}
+
+// Tx is the part of *sql.Tx that Append uses. Callers may pass a wrapper
+// that runs the same queries through prepared statements.
+type Tx interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // queryRower is the part of *sql.DB and *sql.Tx that readHead needs.

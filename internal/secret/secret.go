@@ -103,7 +103,7 @@ func (s *Secret) Resolve(versionID, stage string) (*Version, error) {
 }
 
 // AddVersion adds a new version carrying the given staging labels (AWSCURRENT
-// when none are given). Each label moves from the version that held it;
+// when none are given, and also when no version holds AWSCURRENT yet). Each label moves from the version that held it;
 // when AWSCURRENT moves, AWSPREVIOUS moves to the version that held it.
 func (s *Secret) AddVersion(id string, stages []string, now time.Time) (*Version, error) {
 	if s.Version(id) != nil {
@@ -114,6 +114,10 @@ func (s *Secret) AddVersion(id string, stages []string, now time.Time) (*Version
 	}
 	if err := ValidateStages(stages); err != nil {
 		return nil, err
+	}
+	// The first version of a secret is AWSCURRENT whatever else it is.
+	if s.VersionWithStage(StageCurrent) == nil && !slices.Contains(stages, StageCurrent) {
+		stages = append(slices.Clone(stages), StageCurrent)
 	}
 	v := &Version{ID: id, CreatedDate: now}
 	s.Versions = append(s.Versions, v)

@@ -54,7 +54,7 @@ func (s *Store) RewrapKeys(ctx context.Context, rw keys.Rewrapper, progress func
 		}
 		last := batch[len(batch)-1]
 		after.secretID, after.versionID = last.secretID, last.versionID
-		tx, err := s.db.BeginTx(ctx, nil)
+		tx, err := s.begin(ctx)
 		if err != nil {
 			return done, fmt.Errorf("rewrap keys: %w", err)
 		}
@@ -147,10 +147,11 @@ func (s *Store) Check(ctx context.Context) (*CheckReport, error) {
 		add("sqlite", "%d rows break a foreign key", fk)
 	}
 
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	rtx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("check: %w", err)
 	}
+	tx := &txn{Tx: rtx, cache: s.stmts}
 	defer tx.Rollback()
 	srows, err := tx.QueryContext(ctx, `SELECT `+secretColumns+` FROM secrets ORDER BY id`)
 	if err != nil {

@@ -2,7 +2,6 @@ package sqlitestore
 
 import (
 	"context"
-	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"slices"
@@ -47,7 +46,7 @@ func versionIDFor(token string) (string, error) {
 // CreateSecret implements store.Store.
 func (s *Store) CreateSecret(ctx context.Context, in *store.CreateSecretInput) (*store.CreateSecretOutput, error) {
 	var out *store.CreateSecretOutput
-	err := s.call(ctx, "CreateSecret", in.Name, func(tx *sql.Tx, ev *event) error {
+	err := s.call(ctx, "CreateSecret", in.Name, func(tx *txn, ev *event) error {
 		if err := secret.ValidateName(in.Name); err != nil {
 			return err
 		}
@@ -129,7 +128,7 @@ func (s *Store) CreateSecret(ctx context.Context, in *store.CreateSecretInput) (
 // GetSecretValue implements store.Store.
 func (s *Store) GetSecretValue(ctx context.Context, in *store.GetSecretValueInput) (*store.GetSecretValueOutput, error) {
 	var out *store.GetSecretValueOutput
-	err := s.call(ctx, "GetSecretValue", in.SecretId, func(tx *sql.Tx, ev *event) error {
+	err := s.call(ctx, "GetSecretValue", in.SecretId, func(tx *txn, ev *event) error {
 		r, err := s.find(ctx, tx, in.SecretId)
 		if err != nil {
 			return err
@@ -167,7 +166,7 @@ func (s *Store) GetSecretValue(ctx context.Context, in *store.GetSecretValueInpu
 
 // touchAccessed records the day of the last access, as Secrets Manager
 // does: it writes only when the day changes.
-func (s *Store) touchAccessed(ctx context.Context, tx *sql.Tx, r *row, v *secret.Version) error {
+func (s *Store) touchAccessed(ctx context.Context, tx *txn, r *row, v *secret.Version) error {
 	day := s.opts.Now().UTC().Truncate(24 * time.Hour)
 	if !r.sec.LastAccessedDate.Equal(day) {
 		if _, err := tx.ExecContext(ctx, `UPDATE secrets SET accessed_at = ? WHERE id = ?`, micros(day), r.id); err != nil {
@@ -185,7 +184,7 @@ func (s *Store) touchAccessed(ctx context.Context, tx *sql.Tx, r *row, v *secret
 // PutSecretValue implements store.Store.
 func (s *Store) PutSecretValue(ctx context.Context, in *store.PutSecretValueInput) (*store.PutSecretValueOutput, error) {
 	var out *store.PutSecretValueOutput
-	err := s.call(ctx, "PutSecretValue", in.SecretId, func(tx *sql.Tx, ev *event) error {
+	err := s.call(ctx, "PutSecretValue", in.SecretId, func(tx *txn, ev *event) error {
 		val, hasValue, err := newValue(in.SecretString, in.SecretBinary)
 		if err != nil {
 			return err
@@ -221,7 +220,7 @@ func (s *Store) PutSecretValue(ctx context.Context, in *store.PutSecretValueInpu
 
 // putValue adds a version, or returns the existing one when the token was
 // used before with the same value.
-func (s *Store) putValue(ctx context.Context, tx *sql.Tx, r *row, vid string, stages []string, val secret.Value) (*secret.Version, error) {
+func (s *Store) putValue(ctx context.Context, tx *txn, r *row, vid string, stages []string, val secret.Value) (*secret.Version, error) {
 	if old := r.sec.Version(vid); old != nil {
 		have, err := s.readValue(ctx, tx, r, vid)
 		if err != nil {
@@ -250,7 +249,7 @@ func (s *Store) putValue(ctx context.Context, tx *sql.Tx, r *row, vid string, st
 // UpdateSecret implements store.Store.
 func (s *Store) UpdateSecret(ctx context.Context, in *store.UpdateSecretInput) (*store.UpdateSecretOutput, error) {
 	var out *store.UpdateSecretOutput
-	err := s.call(ctx, "UpdateSecret", in.SecretId, func(tx *sql.Tx, ev *event) error {
+	err := s.call(ctx, "UpdateSecret", in.SecretId, func(tx *txn, ev *event) error {
 		val, hasValue, err := newValue(in.SecretString, in.SecretBinary)
 		if err != nil {
 			return err
@@ -304,7 +303,7 @@ func (s *Store) UpdateSecret(ctx context.Context, in *store.UpdateSecretInput) (
 // UpdateSecretVersionStage implements store.Store.
 func (s *Store) UpdateSecretVersionStage(ctx context.Context, in *store.UpdateSecretVersionStageInput) (*store.UpdateSecretVersionStageOutput, error) {
 	var out *store.UpdateSecretVersionStageOutput
-	err := s.call(ctx, "UpdateSecretVersionStage", in.SecretId, func(tx *sql.Tx, ev *event) error {
+	err := s.call(ctx, "UpdateSecretVersionStage", in.SecretId, func(tx *txn, ev *event) error {
 		r, err := s.find(ctx, tx, in.SecretId)
 		if err != nil {
 			return err
@@ -330,7 +329,7 @@ func (s *Store) UpdateSecretVersionStage(ctx context.Context, in *store.UpdateSe
 // DescribeSecret implements store.Store.
 func (s *Store) DescribeSecret(ctx context.Context, in *store.DescribeSecretInput) (*store.DescribeSecretOutput, error) {
 	var out *store.DescribeSecretOutput
-	err := s.call(ctx, "DescribeSecret", in.SecretId, func(tx *sql.Tx, ev *event) error {
+	err := s.call(ctx, "DescribeSecret", in.SecretId, func(tx *txn, ev *event) error {
 		r, err := s.find(ctx, tx, in.SecretId)
 		if err != nil {
 			return err
@@ -376,7 +375,7 @@ func timePtr(t time.Time) *time.Time {
 // ListSecrets implements store.Store.
 func (s *Store) ListSecrets(ctx context.Context, in *store.ListSecretsInput) (*store.ListSecretsOutput, error) {
 	var out *store.ListSecretsOutput
-	err := s.call(ctx, "ListSecrets", "", func(tx *sql.Tx, ev *event) error {
+	err := s.call(ctx, "ListSecrets", "", func(tx *txn, ev *event) error {
 		if err := store.ValidateFilters(in.Filters); err != nil {
 			return err
 		}
@@ -445,7 +444,7 @@ func (s *Store) ListSecrets(ctx context.Context, in *store.ListSecretsInput) (*s
 // ListSecretVersionIds implements store.Store.
 func (s *Store) ListSecretVersionIds(ctx context.Context, in *store.ListSecretVersionIdsInput) (*store.ListSecretVersionIdsOutput, error) {
 	var out *store.ListSecretVersionIdsOutput
-	err := s.call(ctx, "ListSecretVersionIds", in.SecretId, func(tx *sql.Tx, ev *event) error {
+	err := s.call(ctx, "ListSecretVersionIds", in.SecretId, func(tx *txn, ev *event) error {
 		limit, err := pageSize(in.MaxResults)
 		if err != nil {
 			return err
@@ -488,7 +487,7 @@ func (s *Store) ListSecretVersionIds(ctx context.Context, in *store.ListSecretVe
 // DeleteSecret implements store.Store.
 func (s *Store) DeleteSecret(ctx context.Context, in *store.DeleteSecretInput) (*store.DeleteSecretOutput, error) {
 	var out *store.DeleteSecretOutput
-	err := s.call(ctx, "DeleteSecret", in.SecretId, func(tx *sql.Tx, ev *event) error {
+	err := s.call(ctx, "DeleteSecret", in.SecretId, func(tx *txn, ev *event) error {
 		if in.ForceDeleteWithoutRecovery && in.RecoveryWindowInDays != 0 {
 			return secret.Errorf(secret.CodeInvalidParameter, "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.")
 		}
@@ -528,7 +527,7 @@ func (s *Store) DeleteSecret(ctx context.Context, in *store.DeleteSecretInput) (
 // RestoreSecret implements store.Store.
 func (s *Store) RestoreSecret(ctx context.Context, in *store.RestoreSecretInput) (*store.RestoreSecretOutput, error) {
 	var out *store.RestoreSecretOutput
-	err := s.call(ctx, "RestoreSecret", in.SecretId, func(tx *sql.Tx, ev *event) error {
+	err := s.call(ctx, "RestoreSecret", in.SecretId, func(tx *txn, ev *event) error {
 		r, err := s.find(ctx, tx, in.SecretId)
 		if err != nil {
 			return err
@@ -547,7 +546,7 @@ func (s *Store) RestoreSecret(ctx context.Context, in *store.RestoreSecretInput)
 
 // TagResource implements store.Store.
 func (s *Store) TagResource(ctx context.Context, in *store.TagResourceInput) error {
-	return s.call(ctx, "TagResource", in.SecretId, func(tx *sql.Tx, ev *event) error {
+	return s.call(ctx, "TagResource", in.SecretId, func(tx *txn, ev *event) error {
 		r, err := s.find(ctx, tx, in.SecretId)
 		if err != nil {
 			return err
@@ -566,7 +565,7 @@ func (s *Store) TagResource(ctx context.Context, in *store.TagResourceInput) err
 
 // UntagResource implements store.Store.
 func (s *Store) UntagResource(ctx context.Context, in *store.UntagResourceInput) error {
-	return s.call(ctx, "UntagResource", in.SecretId, func(tx *sql.Tx, ev *event) error {
+	return s.call(ctx, "UntagResource", in.SecretId, func(tx *txn, ev *event) error {
 		r, err := s.find(ctx, tx, in.SecretId)
 		if err != nil {
 			return err
@@ -579,7 +578,7 @@ func (s *Store) UntagResource(ctx context.Context, in *store.UntagResourceInput)
 	})
 }
 
-func (s *Store) saveTags(ctx context.Context, tx *sql.Tx, r *row, tags []secret.Tag) error {
+func (s *Store) saveTags(ctx context.Context, tx *txn, r *row, tags []secret.Tag) error {
 	b, _ := json.Marshal(tagsOrEmpty(tags))
 	if _, err := tx.ExecContext(ctx, `UPDATE secrets SET tags = ?, changed_at = ? WHERE id = ?`, string(b), micros(s.opts.Now()), r.id); err != nil {
 		return internal("update tags", err)
@@ -590,7 +589,7 @@ func (s *Store) saveTags(ctx context.Context, tx *sql.Tx, r *row, tags []secret.
 // Purge implements store.Store.
 func (s *Store) Purge(ctx context.Context, now time.Time) ([]string, error) {
 	var purged []string
-	err := s.call(ctx, "dbwarden:PurgeDeletedSecrets", "", func(tx *sql.Tx, ev *event) error {
+	err := s.call(ctx, "dbwarden:PurgeDeletedSecrets", "", func(tx *txn, ev *event) error {
 		rows, err := tx.QueryContext(ctx, `SELECT id, arn FROM secrets WHERE deleted_at <> 0 AND deletion_at <= ?`, micros(now))
 		if err != nil {
 			return internal("purge", err)

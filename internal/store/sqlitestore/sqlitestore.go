@@ -41,9 +41,10 @@ type Options struct {
 // Store is a store.Store on a SQLite file. It is safe for concurrent use,
 // also by several processes on the same file.
 type Store struct {
-	db   *sql.DB
-	keys keys.KeyProvider
-	opts Options
+	db    *sql.DB
+	stmts *stmtCache
+	keys  keys.KeyProvider
+	opts  Options
 }
 
 // Open opens or creates the store at opts.Path and brings its schema up to
@@ -86,7 +87,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", opts.Path, err)
 	}
 	db.SetMaxOpenConns(4)
-	s := &Store{db: db, keys: opts.Keys, opts: opts}
+	s := &Store{db: db, stmts: &stmtCache{db: db}, keys: opts.Keys, opts: opts}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", opts.Path, err)
@@ -98,7 +99,19 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 func (s *Store) DB() *sql.DB { return s.db }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.stmts.close()
+	return s.db.Close()
+}
+
+// begin starts a write transaction whose queries use prepared statements.
+func (s *Store) begin(ctx context.Context) (*txn, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &txn{Tx: tx, cache: s.stmts}, nil
+}
 
 func (s *Store) migrate(ctx context.Context) error {
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -136,9 +149,9 @@ func (s *Store) migrate(ctx context.Context) error {
 // call runs one operation in a write transaction and appends its audit
 // record there. When fn fails, its changes are rolled back and the failure
 // is recorded in a transaction of its own.
-func (s *Store) call(ctx context.Context, action, secretID string, fn func(tx *sql.Tx, ev *event) error) error {
+func (s *Store) call(ctx context.Context, action, secretID string, fn func(tx *txn, ev *event) error) error {
 	ev := &event{resource: secretID}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return internal("begin transaction", err)
 	}
@@ -154,7 +167,7 @@ func (s *Store) call(ctx context.Context, action, secretID string, fn func(tx *s
 		return nil
 	}
 	tx.Rollback()
-	ftx, err := s.db.BeginTx(ctx, nil)
+	ftx, err := s.begin(ctx)
 	if err != nil {
 		return errors.Join(ferr, internal("record failure", err))
 	}
@@ -174,7 +187,7 @@ type event struct {
 	versionID string
 }
 
-func (s *Store) record(ctx context.Context, tx *sql.Tx, action string, ev *event, opErr error) error {
+func (s *Store) record(ctx context.Context, tx *txn, action string, ev *event, opErr error) error {
 	c := audit.CallerFrom(ctx)
 	if !strings.Contains(action, ":") {
 		action = "secretsmanager:" + action
@@ -216,7 +229,7 @@ type row struct {
 
 const secretColumns = `id, arn, name, description, kms_key_id, tags, created_at, changed_at, accessed_at, deleted_at, deletion_at`
 
-func (s *Store) find(ctx context.Context, tx *sql.Tx, id string) (*row, error) {
+func (s *Store) find(ctx context.Context, tx *txn, id string) (*row, error) {
 	if id == "" {
 		return nil, secret.Errorf(secret.CodeInvalidParameter, "You must provide a SecretId.")
 	}
@@ -236,7 +249,7 @@ func (s *Store) find(ctx context.Context, tx *sql.Tx, id string) (*row, error) {
 	return nil, secret.Errorf(secret.CodeResourceNotFound, "Secrets Manager can't find the specified secret.")
 }
 
-func (s *Store) withVersions(ctx context.Context, tx *sql.Tx, r *row, err error) (*row, error) {
+func (s *Store) withVersions(ctx context.Context, tx *txn, r *row, err error) (*row, error) {
 	if err != nil {
 		return nil, internal("read secret", err)
 	}
@@ -291,7 +304,7 @@ func (s *Store) scanSecret(sc scanner) (*row, error) {
 
 // saveVersions writes back the staging labels that changed and deletes the
 // versions that are gone.
-func (s *Store) saveVersions(ctx context.Context, tx *sql.Tx, r *row) error {
+func (s *Store) saveVersions(ctx context.Context, tx *txn, r *row) error {
 	present := map[string]bool{}
 	for _, v := range r.sec.Versions {
 		present[v.ID] = true
@@ -316,7 +329,7 @@ func (s *Store) saveVersions(ctx context.Context, tx *sql.Tx, r *row) error {
 	return nil
 }
 
-func (s *Store) touchChanged(ctx context.Context, tx *sql.Tx, r *row, now time.Time) error {
+func (s *Store) touchChanged(ctx context.Context, tx *txn, r *row, now time.Time) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE secrets SET changed_at = ? WHERE id = ?`, micros(now), r.id); err != nil {
 		return internal("update secret", err)
 	}
@@ -324,7 +337,7 @@ func (s *Store) touchChanged(ctx context.Context, tx *sql.Tx, r *row, now time.T
 }
 
 // insertVersion seals a value and stores it as version v of the secret.
-func (s *Store) insertVersion(ctx context.Context, tx *sql.Tx, r *row, v *secret.Version, val secret.Value) error {
+func (s *Store) insertVersion(ctx context.Context, tx *txn, r *row, v *secret.Version, val secret.Value) error {
 	ct, wk, err := keys.Seal(ctx, s.keys, val.Encode(), encContext(r.sec.ARN, v.ID))
 	if err != nil {
 		return &secret.Error{Code: secret.CodeEncryptionFailure, Message: "Secrets Manager can't encrypt the protected secret text using the provided KMS key.", Err: err}
@@ -340,7 +353,7 @@ func (s *Store) insertVersion(ctx context.Context, tx *sql.Tx, r *row, v *secret
 }
 
 // readValue opens the sealed value of one version.
-func (s *Store) readValue(ctx context.Context, tx *sql.Tx, r *row, versionID string) (secret.Value, error) {
+func (s *Store) readValue(ctx context.Context, tx *txn, r *row, versionID string) (secret.Value, error) {
 	var ct, wk []byte
 	err := tx.QueryRowContext(ctx, `SELECT ciphertext, wrapped_key FROM versions WHERE secret_id = ? AND version_id = ?`, r.id, versionID).Scan(&ct, &wk)
 	if err != nil {

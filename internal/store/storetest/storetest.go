@@ -358,10 +358,9 @@ func testCreateWithoutValue(t *testing.T, e *env) {
 	}
 	_, err := e.GetSecretValue(e.ctx, &store.GetSecretValueInput{SecretId: "empty"})
 	wantCode(t, err, secret.CodeResourceNotFound)
-	p := e.put(t, "empty", "first", "")
-	if !slices.Equal(p.VersionStages, []string{secret.StageCurrent}) {
-		t.Fatalf("first put: got stages %v, want [AWSCURRENT]", p.VersionStages)
-	}
+	// The first version becomes AWSCURRENT even when put as AWSPENDING.
+	p := e.put(t, "empty", "first", "", secret.StagePending)
+	wantStages(t, e.stages(t, "empty"), p.VersionId, secret.StageCurrent, secret.StagePending)
 	sameValue(t, e.get(t, "empty", "", ""), "first")
 }
 
