@@ -111,6 +111,7 @@ func (p *Provider) GenerateDataKey(_ context.Context, encCtx map[string]string) 
 	if _, err := rand.Read(dataKey); err != nil {
 		return nil, nil, fmt.Errorf("filekeys: generate data key: %w", err)
 	}
+	p.followRotation()
 	version, aead := p.currentKEK()
 	wrapped, err = wrap(version, aead, dataKey, encCtx)
 	if err != nil {
@@ -182,6 +183,21 @@ func (p *Provider) Rewrap(_ context.Context, wrapped []byte, encCtx map[string]s
 func (p *Provider) NeedsRewrap(wrapped []byte) bool {
 	v, ok := parseVersion(wrapped)
 	return !ok || v != p.Current()
+}
+
+// followRotation picks up a rotation made by another process, so that new
+// data keys are wrapped under the newest KEK: one stat of the next version's
+// file per new data key.
+func (p *Provider) followRotation() {
+	next := p.Current() + 1
+	if _, err := os.Stat(filepath.Join(p.dir, fileName(next))); err != nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	// On failure keep the loaded keys: they still wrap correctly, under an
+	// older version that the next rotation re-wraps.
+	_ = p.reloadLocked()
 }
 
 func (p *Provider) currentKEK() (uint32, cipher.AEAD) {
