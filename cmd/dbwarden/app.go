@@ -245,9 +245,10 @@ func (a *app) print(v any) error {
 
 func (a *app) versionCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print dbwarden's version",
-		Args:  cobra.NoArgs,
+		Use:     "version",
+		Short:   "Print dbwarden's version",
+		Example: `  dbwarden version`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fmt.Fprintln(a.stdout, "dbwarden", version)
 			return nil

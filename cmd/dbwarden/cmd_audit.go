@@ -25,6 +25,9 @@ outcome, error code and request id, never the value. Each record is chained
 to the one before by SHA-256, and the chain's head is kept apart from the
 records, so 'dbwarden audit verify' finds any edited, deleted, inserted,
 reordered or cut-off record.`,
+		Example: `  dbwarden audit tail -n 20 --output table
+  dbwarden audit query --secret-id app/db --action GetSecretValue --since 24h
+  dbwarden audit verify`,
 	}
 	c.AddCommand(a.auditTailCmd(), a.auditQueryCmd(), a.auditVerifyCmd(), a.auditExportCmd())
 	return c

@@ -12,6 +12,10 @@ func (a *app) keysCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "keys",
 		Short: "Manage the key-encryption key that wraps every data key",
+		Long: `Every secret version is encrypted with its own data key, and every data key
+is wrapped by the key-encryption key: a key file in the data directory
+(keys.provider file, the default) or an AWS KMS key (keys.provider kms).`,
+		Example: `  dbwarden keys rotate`,
 	}
 	c.AddCommand(a.keysRotateCmd())
 	return c

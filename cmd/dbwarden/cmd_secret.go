@@ -20,6 +20,9 @@ a full ARN or a partial ARN (without the six-character suffix).
 Values can stay out of the shell history: --secret-string file://PATH reads
 a file, --secret-string - reads standard input (without its final newline),
 --secret-binary fileb://PATH reads a file's bytes.`,
+		Example: `  dbwarden secret create-secret --name staging/myapp/mysql/mysql-user-password --secret-string -
+  dbwarden secret get-secret-value --secret-id staging/myapp/mysql/mysql-user-password --query SecretString --output text
+  dbwarden secret list-secrets --filters Key=name,Values=staging/ --output table`,
 	}
 	c.AddCommand(
 		a.createSecretCmd(), a.getSecretValueCmd(), a.putSecretValueCmd(), a.updateSecretCmd(),
@@ -456,8 +459,12 @@ Terraform's random_password does. Nothing is stored.`,
 func (a *app) purgeDeletedCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "purge-deleted",
-		Short: "Remove secrets whose recovery window has passed (dbwarden server runs this on its own)",
-		Args:  cobra.NoArgs,
+		Short: "Remove secrets whose recovery window has passed",
+		Long: `Remove, for good, the secrets whose recovery window has passed. Until then a
+deleted secret can be brought back with restore-secret. Safe to run from
+cron: it only removes what is due.`,
+		Example: `  dbwarden secret purge-deleted --query Purged --output text`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := a.callerContext(cmd.Context())
 			s, _, err := a.openStore(ctx)

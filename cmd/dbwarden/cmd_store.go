@@ -8,8 +8,9 @@ import (
 
 func (a *app) storeCmd() *cobra.Command {
 	c := &cobra.Command{
-		Use:   "store",
-		Short: "Check the embedded store",
+		Use:     "store",
+		Short:   "Check the embedded store",
+		Example: `  dbwarden store check --output table`,
 	}
 	c.AddCommand(&cobra.Command{
 		Use:   "check",
