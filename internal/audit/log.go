@@ -29,15 +29,17 @@ var ErrInvalidFilter = errors.New("invalid audit filter")
 // indexes if they do not exist yet. They are safe to run on every start, and
 // are written in SQL that SQLite and PostgreSQL both accept:
 //
-//   - audit_log holds one row per Record; seq is the primary key, time_us is
-//     the time in microseconds since the Unix epoch (UTC).
+//   - audit_log holds one row per Record; seq is the primary key (in SQLite
+//     the rowid itself, which saves an index write per record; a PostgreSQL
+//     schema will declare it BIGINT), time_us is the time in microseconds
+//     since the Unix epoch (UTC).
 //   - audit_head holds a single row (id = 1) with the seq and hash of the
 //     newest record. It is written by Append only, and is what lets Verify
 //     notice that the newest records were cut off.
 func Schema() []string {
 	return []string{
 		`CREATE TABLE IF NOT EXISTS audit_log (
-	seq        BIGINT NOT NULL PRIMARY KEY,
+	seq        INTEGER NOT NULL PRIMARY KEY,
 	time_us    BIGINT NOT NULL,
 	principal  TEXT NOT NULL,
 	action     TEXT NOT NULL,
