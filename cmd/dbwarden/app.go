@@ -93,7 +93,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case errors.As(err, &oe) && errors.As(err, &se):
 		fmt.Fprintf(stderr, "\nAn error occurred (%s) when calling the %s operation: %s\n", se.Code, oe.op, se.Message)
 	case code == exitUsage:
-		fmt.Fprintf(stderr, "dbwarden: %v\nRun 'dbwarden %s --help' for usage.\n", err, commandPath(root, args))
+		fmt.Fprintf(stderr, "dbwarden: %v\nRun '%s --help' for usage.\n", err, strings.TrimSpace("dbwarden "+commandPath(root, args)))
 	default:
 		fmt.Fprintf(stderr, "dbwarden: %v\n", err)
 	}
@@ -178,8 +178,21 @@ overrides the file.
 	pf.StringVar(&a.flags.Keys.KMSKeyID, "kms-key-id", "", "KMS key id, ARN or alias when --key-provider=kms; also DBWARDEN_KMS_KEY_ID")
 
 	root.AddCommand(a.secretCmd(), a.auditCmd(), a.keysCmd(), a.storeCmd(), a.versionCmd())
+	for _, c := range root.Commands() {
+		if c.HasSubCommands() {
+			asGroup(c)
+		}
+	}
 	a.root = root
 	return root
+}
+
+// asGroup makes a command group print its help when called alone and fail
+// with a usage error on an unknown subcommand, instead of exiting 0.
+func asGroup(c *cobra.Command) {
+	c.Args = cobra.NoArgs
+	c.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
+	c.PersistentPreRunE = nil
 }
 
 // loadConfig resolves the configuration: defaults < file < environment <

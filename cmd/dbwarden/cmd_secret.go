@@ -435,6 +435,9 @@ Terraform's random_password does. Nothing is stored.`,
   dbwarden secret get-random-password --override-special '!#$%&*()-_=+[]{}<>:?' --query RandomPassword --output text`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if spec.Length < 1 {
+				return &opError{op: "GetRandomPassword", err: secret.Errorf(secret.CodeInvalidParameter, "Invalid PasswordLength %d: it must be between 1 and %d.", spec.Length, secret.MaxPasswordLength)}
+			}
 			spec.RequireEachIncludedType = &require
 			p, err := secret.GeneratePassword(spec)
 			if err != nil {
