@@ -92,6 +92,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch {
 	case errors.As(err, &oe) && errors.As(err, &se):
 		fmt.Fprintf(stderr, "\nAn error occurred (%s) when calling the %s operation: %s\n", se.Code, oe.op, se.Message)
+		if se.Err != nil {
+			// The cause names what failed underneath (a KMS or SQLite
+			// error); it never holds a secret value.
+			fmt.Fprintf(stderr, "cause: %v\n", se.Err)
+		}
 	case code == exitUsage:
 		fmt.Fprintf(stderr, "dbwarden: %v\nRun '%s --help' for usage.\n", err, strings.TrimSpace("dbwarden "+commandPath(root, args)))
 	default:

@@ -21,9 +21,6 @@ func (a *app) keyProvider(ctx context.Context) (keys.KeyProvider, error) {
 	case "kms":
 		return kmskeys.NewFromConfig(ctx, a.cfg.Keys.KMSKeyID)
 	default:
-		if err := os.MkdirAll(a.cfg.DataDir, 0o700); err != nil {
-			return nil, fmt.Errorf("create data directory: %w", err)
-		}
 		return filekeys.Open(filepath.Join(a.cfg.DataDir, "keys"))
 	}
 }
@@ -31,6 +28,9 @@ func (a *app) keyProvider(ctx context.Context) (keys.KeyProvider, error) {
 // openStore opens the embedded store in the data directory, creating it on
 // first use.
 func (a *app) openStore(ctx context.Context) (*sqlitestore.Store, keys.KeyProvider, error) {
+	if err := os.MkdirAll(a.cfg.DataDir, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("create data directory: %w", err)
+	}
 	kp, err := a.keyProvider(ctx)
 	if err != nil {
 		return nil, nil, err
