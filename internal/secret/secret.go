@@ -118,6 +118,9 @@ func (s *Secret) AddVersion(id string, stages []string, now time.Time) (*Version
 	// The first version of a secret is AWSCURRENT whatever else it is.
 	if s.VersionWithStage(StageCurrent) == nil && !slices.Contains(stages, StageCurrent) {
 		stages = append(slices.Clone(stages), StageCurrent)
+		if len(dedupe(stages)) > MaxStagesPerVersion {
+			return nil, Errorf(CodeLimitExceeded, "A version can't have more than %d staging labels, and the first version of a secret also gets AWSCURRENT.", MaxStagesPerVersion)
+		}
 	}
 	v := &Version{ID: id, CreatedDate: now}
 	s.Versions = append(s.Versions, v)
@@ -360,6 +363,10 @@ func DecodeValue(p []byte) (Value, error) {
 
 // Format implements fmt.Formatter so that every verb prints the value redacted.
 func (v Value) Format(f fmt.State, verb rune) { fmt.Fprint(f, "[REDACTED]") }
+
+// MarshalJSON implements json.Marshaler: a Value never leaves as JSON.
+// Responses carry the value in their own fields, set on purpose.
+func (v Value) MarshalJSON() ([]byte, error) { return []byte(`"[REDACTED]"`), nil }
 
 // LogValue implements slog.LogValuer.
 func (v Value) LogValue() slog.Value { return slog.StringValue("[REDACTED]") }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 
@@ -13,6 +14,9 @@ const (
 	maxFilterValues  = 10
 	maxFilterValueSz = 512
 )
+
+// filterValueRe is the pattern Secrets Manager accepts for filter values.
+var filterValueRe = regexp.MustCompile(`^!?[a-zA-Z0-9 :_@/+=.\-!]*$`)
 
 var filterKeys = map[string]bool{
 	"name": true, "description": true, "tag-key": true, "tag-value": true,
@@ -31,6 +35,9 @@ func ValidateFilters(fs []Filter) error {
 		for _, v := range f.Values {
 			if len(v) > maxFilterValueSz {
 				return secret.Errorf(secret.CodeInvalidParameter, "Invalid filter %s: a value can be at most %d characters long.", f.Key, maxFilterValueSz)
+			}
+			if !filterValueRe.MatchString(v) {
+				return secret.Errorf(secret.CodeInvalidParameter, "Invalid filter %s: a value may hold letters, digits, spaces and :_@/+=.-! only, with an optional leading ! to negate.", f.Key)
 			}
 		}
 	}
@@ -117,7 +124,7 @@ func wordsMatch(attr, query string) bool {
 	return false
 }
 
-// Words splits s into lower-case words at every change from upper to lower
+// Words splits s into lower-case words at every change from lower to upper
 // case, between letters and digits, and at anything that is neither.
 func Words(s string) []string {
 	var words []string

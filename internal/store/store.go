@@ -155,8 +155,9 @@ type DescribeSecretOutput struct {
 
 // Filter is one of ListSecrets' filters. Key is name, description,
 // tag-key, tag-value, primary-region, owning-service or all; a value starting
-// with "!" negates it. Values match as prefixes, case-insensitively for
-// description, tag-key and tag-value... exactly as Secrets Manager does.
+// with "!" negates it. Values match as prefixes: case-sensitively for name,
+// tag-key and tag-value, case-insensitively for description; all matches
+// words in every attribute, ignoring case, as Secrets Manager does.
 type Filter struct {
 	Key    string   `json:"Key"`
 	Values []string `json:"Values"`
