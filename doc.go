@@ -2,8 +2,8 @@
 // text. This file is a map of the code.
 //
 //	cmd/dbwarden/            the CLI: one file per command group (cmd_secret.go,
-//	                         cmd_audit.go, cmd_keys.go, cmd_store.go); wire.go turns
-//	                         configuration into concrete backends
+//	                         cmd_audit.go, cmd_keys.go, cmd_store.go, cmd_config.go);
+//	                         wire.go turns configuration into concrete backends
 //	internal/config/         configuration: defaults < file < environment < flags
 //	internal/secret/         the domain: names, ARNs, versions, staging labels,
 //	                         limits, Secrets Manager error codes, password generator

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dbwarden/dbwarden/internal/keys"
+	"github.com/dbwarden/dbwarden/internal/store/sqlitestore"
 )
 
 func (a *app) keysCmd() *cobra.Command {
@@ -17,7 +18,7 @@ is wrapped by the key-encryption key: a key file in the data directory
 (keys.provider file, the default) or an AWS KMS key (keys.provider kms).`,
 		Example: `  dbwarden keys rotate`,
 	}
-	c.AddCommand(a.keysRotateCmd())
+	c.AddCommand(a.keysRotateCmd(), a.keysStatusCmd())
 	return c
 }
 
@@ -61,4 +62,53 @@ the configured key (ReEncrypt).`,
 			return a.print(map[string]any{"CurrentKey": current, "RewrappedDataKeys": n})
 		},
 	}
+}
+
+func (a *app) keysStatusCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "status",
+		Short: "Show the key-encryption key and how many data keys are wrapped under it",
+		Long: `Show the configured key-encryption key and count the secret versions whose
+data key is wrapped under it and those still under an older key version. A
+count above zero in needing_rewrap means a rotation has not finished: run
+'dbwarden keys rotate' again. Nothing is decrypted or changed.`,
+		Example: `  dbwarden keys status --output table`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			s, kp, err := a.openExistingStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			rw, ok := kp.(keys.Rewrapper)
+			if !ok {
+				return fmt.Errorf("the %s key provider cannot report key versions", a.cfg.Keys.Provider)
+			}
+			st, err := s.KeyStatus(ctx, rw)
+			if err != nil {
+				return err
+			}
+			return a.print(struct {
+				Provider   string `json:"provider"`
+				CurrentKey string `json:"current_key"`
+				*sqlitestore.KeyStatus
+			}{a.cfg.Keys.Provider, currentKey(kp), st})
+		},
+	}
+}
+
+// currentKey describes the key-encryption key new data keys are wrapped
+// under, without touching the network.
+func currentKey(kp keys.KeyProvider) string {
+	switch p := kp.(type) {
+	case interface{ KeyID() string }:
+		return p.KeyID()
+	case interface {
+		Dir() string
+		Current() uint32
+	}:
+		return fmt.Sprintf("%s version %d", p.Dir(), p.Current())
+	}
+	return ""
 }

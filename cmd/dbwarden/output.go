@@ -137,12 +137,10 @@ func evalQuery(v any, segs []querySeg) any {
 func printValue(w io.Writer, v any, format string) error {
 	switch format {
 	case "json":
-		b, err := json.MarshalIndent(v, "", "    ")
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(w, "%s\n", b)
-		return err
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "    ")
+		enc.SetEscapeHTML(false) // a password with <, > or & prints as it is
+		return enc.Encode(v)
 	case "text":
 		return printText(w, v)
 	case "table":

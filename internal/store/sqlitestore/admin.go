@@ -208,3 +208,39 @@ func (s *Store) Check(ctx context.Context) (*CheckReport, error) {
 	}
 	return rep, nil
 }
+
+// KeyStatus counts the secret versions whose data key is wrapped under the
+// provider's current key-encryption key, and those still under an older one
+// (which 'dbwarden keys rotate' re-wraps).
+type KeyStatus struct {
+	Versions      int `json:"versions"`
+	Current       int `json:"under_current_key"`
+	NeedingRewrap int `json:"needing_rewrap"`
+}
+
+// KeyStatus reads every wrapped data key and asks rw whether it is current.
+// It changes nothing and decrypts nothing.
+func (s *Store) KeyStatus(ctx context.Context, rw keys.Rewrapper) (*KeyStatus, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT wrapped_key FROM versions`)
+	if err != nil {
+		return nil, fmt.Errorf("key status: %w", err)
+	}
+	defer rows.Close()
+	st := &KeyStatus{}
+	for rows.Next() {
+		var wk []byte
+		if err := rows.Scan(&wk); err != nil {
+			return nil, fmt.Errorf("key status: %w", err)
+		}
+		st.Versions++
+		if rw.NeedsRewrap(wk) {
+			st.NeedingRewrap++
+		} else {
+			st.Current++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("key status: %w", err)
+	}
+	return st, nil
+}
