@@ -311,33 +311,22 @@ func (a *app) auditExportCmd() *cobra.Command {
 	return cmd
 }
 
-// recordRow is an audit record as text and table output show it: without
-// the hashes, which only 'audit verify' and JSON output need.
-type recordRow struct {
-	Seq       int64  `json:"seq"`
-	Time      string `json:"time"`
-	Principal string `json:"principal"`
-	Action    string `json:"action"`
-	Resource  string `json:"resource"`
-	VersionID string `json:"version_id"`
-	Outcome   string `json:"outcome"`
-	ErrorCode string `json:"error_code"`
-	RequestID string `json:"request_id"`
-}
-
 // printRecords prints records whole as JSON, and without their hashes as
-// text or a table.
+// text or a table, where they would only crowd out the rest.
 func (a *app) printRecords(recs []audit.Record) error {
 	if a.cfg.Output == "json" || a.query != "" {
 		return a.print(recs)
 	}
-	rows := make([]recordRow, 0, len(recs))
-	for _, r := range recs {
-		rows = append(rows, recordRow{
-			Seq: r.Seq, Time: r.Time.UTC().Format("2006-01-02T15:04:05.000Z"), Principal: r.Principal,
-			Action: r.Action, Resource: r.Resource, VersionID: r.VersionID, Outcome: r.Outcome,
-			ErrorCode: r.ErrorCode, RequestID: r.RequestID,
-		})
+	g, err := toGeneric(recs)
+	if err != nil {
+		return err
 	}
-	return a.print(rows)
+	list, _ := g.([]any)
+	for _, r := range list {
+		if m, ok := r.(map[string]any); ok {
+			delete(m, "prev_hash")
+			delete(m, "hash")
+		}
+	}
+	return printValue(a.stdout, list, a.cfg.Output)
 }
