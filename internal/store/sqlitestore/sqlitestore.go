@@ -71,11 +71,19 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	// The database holds only sealed values, but its metadata is private
 	// too: create it readable by its owner only. SQLite gives its -wal and
 	// -shm files the same mode.
-	if f, err := os.OpenFile(opts.Path, os.O_RDWR|os.O_CREATE, 0o600); err != nil {
+	f, err := os.OpenFile(opts.Path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
-	} else {
-		f.Close()
 	}
+	if fi, err := f.Stat(); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		// A file made readable by others is closed to them again.
+		err = f.Chmod(0o600)
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("open store: restrict %s to its owner: %w", opts.Path, err)
+		}
+	}
+	f.Close()
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")

@@ -266,3 +266,21 @@ func TestStoreUsableDuringRewrap(t *testing.T) {
 		t.Fatalf("versions: got %d, want %d", rep.Versions, n+writes)
 	}
 }
+
+func TestDatabaseFileIsOwnerOnly(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "dbwarden.db")
+	s := open(t, dir, nil)
+	s.Close()
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("new database file: got %v %v, want mode 0600", fi.Mode().Perm(), err)
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, dir, nil)
+	s.Close()
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("a database file opened with mode 0644: got %v after open, want 0600", fi.Mode().Perm())
+	}
+}
