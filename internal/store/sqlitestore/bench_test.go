@@ -175,3 +175,23 @@ func BenchmarkDescribeSecret(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGetSecretValueParallel reads from as many goroutines as
+// GOMAXPROCS (times -cpu), the way a server reads: snapshots in parallel,
+// audit records group-committed.
+func BenchmarkGetSecretValueParallel(b *testing.B) {
+	s := openBench(b)
+	rotatedSecret(b, s, "bench/par")
+	ctx := benchCtx()
+	b.SetParallelism(8)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := s.GetSecretValue(ctx, &store.GetSecretValueInput{SecretId: "bench/par"}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

@@ -128,26 +128,23 @@ func (s *Store) CreateSecret(ctx context.Context, in *store.CreateSecretInput) (
 // GetSecretValue implements store.Store.
 func (s *Store) GetSecretValue(ctx context.Context, in *store.GetSecretValueInput) (*store.GetSecretValueOutput, error) {
 	var out *store.GetSecretValueOutput
-	err := s.call(ctx, "GetSecretValue", in.SecretId, func(tx *txn, ev *event) error {
+	err := s.read(ctx, "GetSecretValue", in.SecretId, func(tx *txn, ev *event) (*accessTouch, error) {
 		r, err := s.find(ctx, tx, in.SecretId)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		ev.resource = r.sec.ARN
 		if r.sec.Deleted() {
-			return markedForDeletion()
+			return nil, markedForDeletion()
 		}
 		v, err := r.sec.Resolve(in.VersionId, in.VersionStage)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		ev.versionID = v.ID
 		val, err := s.readValue(ctx, tx, r, v.ID)
 		if err != nil {
-			return err
-		}
-		if err := s.touchAccessed(ctx, tx, r, v); err != nil {
-			return err
+			return nil, err
 		}
 		out = &store.GetSecretValueOutput{
 			ARN: r.sec.ARN, Name: r.sec.Name, VersionId: v.ID,
@@ -159,26 +156,22 @@ func (s *Store) GetSecretValue(ctx context.Context, in *store.GetSecretValueInpu
 			str := val.String
 			out.SecretString = &str
 		}
-		return nil
+		return s.accessed(r, v), nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
-// touchAccessed records the day of the last access, as Secrets Manager
-// does: it writes only when the day changes.
-func (s *Store) touchAccessed(ctx context.Context, tx *txn, r *row, v *secret.Version) error {
+// accessed returns the last-accessed update a read of version v needs:
+// Secrets Manager keeps the day of the last access, so one write a day.
+func (s *Store) accessed(r *row, v *secret.Version) *accessTouch {
 	day := s.opts.Now().UTC().Truncate(24 * time.Hour)
-	if !r.sec.LastAccessedDate.Equal(day) {
-		if _, err := tx.ExecContext(ctx, `UPDATE secrets SET accessed_at = ? WHERE id = ?`, micros(day), r.id); err != nil {
-			return internal("update last accessed date", err)
-		}
+	if r.sec.LastAccessedDate.Equal(day) && v.LastAccessedDate.Equal(day) {
+		return nil
 	}
-	if !v.LastAccessedDate.Equal(day) {
-		if _, err := tx.ExecContext(ctx, `UPDATE versions SET accessed_at = ? WHERE secret_id = ? AND version_id = ?`, micros(day), r.id, v.ID); err != nil {
-			return internal("update last accessed date", err)
-		}
-	}
-	return nil
+	return &accessTouch{secretID: r.id, versionID: v.ID, day: micros(day)}
 }
 
 // PutSecretValue implements store.Store.
@@ -329,10 +322,10 @@ func (s *Store) UpdateSecretVersionStage(ctx context.Context, in *store.UpdateSe
 // DescribeSecret implements store.Store.
 func (s *Store) DescribeSecret(ctx context.Context, in *store.DescribeSecretInput) (*store.DescribeSecretOutput, error) {
 	var out *store.DescribeSecretOutput
-	err := s.call(ctx, "DescribeSecret", in.SecretId, func(tx *txn, ev *event) error {
+	err := s.read(ctx, "DescribeSecret", in.SecretId, func(tx *txn, ev *event) (*accessTouch, error) {
 		r, err := s.find(ctx, tx, in.SecretId)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		ev.resource = r.sec.ARN
 		e := listEntry(r.sec)
@@ -341,9 +334,12 @@ func (s *Store) DescribeSecret(ctx context.Context, in *store.DescribeSecretInpu
 			CreatedDate: e.CreatedDate, LastChangedDate: e.LastChangedDate, LastAccessedDate: e.LastAccessedDate,
 			DeletedDate: e.DeletedDate, Tags: e.Tags, VersionIdsToStages: e.SecretVersionsToStages,
 		}
-		return nil
+		return nil, nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func listEntry(sec *secret.Secret) store.SecretListEntry {
@@ -375,7 +371,7 @@ func timePtr(t time.Time) *time.Time {
 // ListSecrets implements store.Store.
 func (s *Store) ListSecrets(ctx context.Context, in *store.ListSecretsInput) (*store.ListSecretsOutput, error) {
 	var out *store.ListSecretsOutput
-	err := s.call(ctx, "ListSecrets", "", func(tx *txn, ev *event) error {
+	err := s.read(ctx, "ListSecrets", "", noTouch(func(tx *txn, ev *event) error {
 		if err := store.ValidateFilters(in.Filters); err != nil {
 			return err
 		}
@@ -437,14 +433,17 @@ func (s *Store) ListSecrets(ctx context.Context, in *store.ListSecretsInput) (*s
 			out.SecretList = append(out.SecretList, listEntry(r.sec))
 		}
 		return nil
-	})
-	return out, err
+	}))
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // ListSecretVersionIds implements store.Store.
 func (s *Store) ListSecretVersionIds(ctx context.Context, in *store.ListSecretVersionIdsInput) (*store.ListSecretVersionIdsOutput, error) {
 	var out *store.ListSecretVersionIdsOutput
-	err := s.call(ctx, "ListSecretVersionIds", in.SecretId, func(tx *txn, ev *event) error {
+	err := s.read(ctx, "ListSecretVersionIds", in.SecretId, noTouch(func(tx *txn, ev *event) error {
 		limit, err := pageSize(in.MaxResults)
 		if err != nil {
 			return err
@@ -480,8 +479,11 @@ func (s *Store) ListSecretVersionIds(ctx context.Context, in *store.ListSecretVe
 			})
 		}
 		return nil
-	})
-	return out, err
+	}))
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // DeleteSecret implements store.Store.
@@ -652,4 +654,9 @@ func decodeToken(tok string) (int, error) {
 		}
 	}
 	return 0, secret.Errorf(secret.CodeInvalidNextToken, "The NextToken value is invalid.")
+}
+
+// noTouch adapts a read that never updates a last-accessed date.
+func noTouch(fn func(tx *txn, ev *event) error) func(tx *txn, ev *event) (*accessTouch, error) {
+	return func(tx *txn, ev *event) (*accessTouch, error) { return nil, fn(tx, ev) }
 }

@@ -41,10 +41,13 @@ type Options struct {
 // Store is a store.Store on a SQLite file. It is safe for concurrent use,
 // also by several processes on the same file.
 type Store struct {
-	db    *sql.DB
-	stmts *stmtCache
-	keys  keys.KeyProvider
-	opts  Options
+	db     *sql.DB
+	stmts  *stmtCache
+	rdb    *sql.DB // read-only snapshots
+	rstmts *stmtCache
+	writer *auditWriter
+	keys   keys.KeyProvider
+	opts   Options
 }
 
 // Open opens or creates the store at opts.Path and brings its schema up to
@@ -100,6 +103,17 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", opts.Path, err)
 	}
+	// Readers: snapshots that never take the write lock.
+	q.Set("_txlock", "deferred")
+	q.Add("_pragma", "query_only(1)")
+	rdb, err := sql.Open("sqlite", "file:"+opts.Path+"?"+q.Encode())
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", opts.Path, err)
+	}
+	rdb.SetMaxOpenConns(8)
+	s.rdb, s.rstmts = rdb, &stmtCache{db: rdb}
+	s.writer = newAuditWriter(s)
 	return s, nil
 }
 
@@ -108,8 +122,10 @@ func (s *Store) DB() *sql.DB { return s.db }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.writer.stop()
+	s.rstmts.close()
 	s.stmts.close()
-	return s.db.Close()
+	return errors.Join(s.rdb.Close(), s.db.Close())
 }
 
 // begin starts a write transaction whose queries use prepared statements.
@@ -196,6 +212,14 @@ type event struct {
 }
 
 func (s *Store) record(ctx context.Context, tx *txn, action string, ev *event, opErr error) error {
+	if _, err := audit.Append(ctx, tx, s.newRecord(ctx, action, ev, opErr)); err != nil {
+		return internal("append audit record", err)
+	}
+	return nil
+}
+
+// newRecord is the audit record of one call.
+func (s *Store) newRecord(ctx context.Context, action string, ev *event, opErr error) audit.Record {
 	c := audit.CallerFrom(ctx)
 	if !strings.Contains(action, ":") {
 		action = "secretsmanager:" + action
@@ -208,6 +232,7 @@ func (s *Store) record(ctx context.Context, tx *txn, action string, ev *event, o
 		VersionID: ev.versionID,
 		Outcome:   "success",
 		RequestID: c.RequestID,
+		SourceIP:  c.SourceIP,
 	}
 	if opErr != nil {
 		rec.Outcome = "failure"
@@ -216,10 +241,7 @@ func (s *Store) record(ctx context.Context, tx *txn, action string, ev *event, o
 			rec.ErrorCode = secret.CodeInternalService
 		}
 	}
-	if _, err := audit.Append(ctx, tx, rec); err != nil {
-		return internal("append audit record", err)
-	}
-	return nil
+	return rec
 }
 
 func internal(op string, err error) error {

@@ -284,3 +284,64 @@ func TestDatabaseFileIsOwnerOnly(t *testing.T) {
 		t.Fatalf("a database file opened with mode 0644: got %v after open, want 0600", fi.Mode().Perm())
 	}
 }
+
+func TestConcurrentReadsAreAllAudited(t *testing.T) {
+	s := open(t, t.TempDir(), nil)
+	defer s.Close()
+	ctx := audit.WithCaller(context.Background(), audit.Caller{Principal: "reader"})
+	if _, err := s.CreateSecret(ctx, &store.CreateSecretInput{Name: "hot", SecretString: str("hot-value")}); err != nil {
+		t.Fatal(err)
+	}
+	const readers, reads = 8, 40
+	errs := make(chan error, readers)
+	for range readers {
+		go func() {
+			for range reads {
+				g, err := s.GetSecretValue(ctx, &store.GetSecretValueInput{SecretId: "hot"})
+				if err == nil && *g.SecretString != "hot-value" {
+					err = fmt.Errorf("wrong value read")
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range readers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	recs, err := audit.Query(ctx, s.DB(), audit.Filter{Action: "secretsmanager:GetSecretValue"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != readers*reads {
+		t.Fatalf("audit records of reads: got %d, want %d", len(recs), readers*reads)
+	}
+	if p, n, err := audit.Verify(ctx, s.DB()); err != nil || p != nil || n != int64(readers*reads+1) {
+		t.Fatalf("verify: got %v, %d records, %v; want an intact chain of %d", p, n, err, readers*reads+1)
+	}
+}
+
+func TestReadFailsWhenItCannotBeAudited(t *testing.T) {
+	s := open(t, t.TempDir(), nil)
+	defer s.Close()
+	ctx := context.Background()
+	if _, err := s.CreateSecret(ctx, &store.CreateSecretInput{Name: "guarded", SecretString: str("guarded-value")}); err != nil {
+		t.Fatal(err)
+	}
+	// A broken chain head makes every append fail.
+	if _, err := s.DB().Exec(`UPDATE audit_head SET hash = ?`, strings.Repeat("0", 64)); err != nil {
+		t.Fatal(err)
+	}
+	g, err := s.GetSecretValue(ctx, &store.GetSecretValueInput{SecretId: "guarded"})
+	if err == nil || g != nil {
+		t.Fatalf("read with an unwritable audit trail: got a value and error %v, want no value and an error", err)
+	}
+	if got := secret.Code(err); got != secret.CodeInternalService {
+		t.Fatalf("error code: got %q, want %q", got, secret.CodeInternalService)
+	}
+}

@@ -1,0 +1,158 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sync"
+
+	"github.com/dbwarden/dbwarden/internal/audit"
+)
+
+// Reads run in a read-only snapshot that takes no write lock, so they run in
+// parallel with each other and with writers. Their audit records are then
+// appended by one goroutine that commits whatever records are waiting in a
+// single transaction (group commit), and a read returns only after its
+// record is committed: a read that could not be audited fails instead of
+// returning a value.
+
+// maxBatch bounds how many records one audit transaction takes.
+const maxBatch = 256
+
+// accessTouch asks the audit transaction to move a secret's (and one of its
+// versions') last-accessed day forward. It never moves it back.
+type accessTouch struct {
+	secretID  int64
+	versionID string
+	day       int64
+}
+
+type pendingRecord struct {
+	ctx   context.Context
+	rec   audit.Record
+	touch *accessTouch
+	done  chan error
+}
+
+// auditWriter is the goroutine that group-commits the records of reads.
+type auditWriter struct {
+	s    *Store
+	reqs chan *pendingRecord
+
+	mu     sync.RWMutex // held for reading by submitters, for writing by stop
+	closed bool
+	wg     sync.WaitGroup
+}
+
+func newAuditWriter(s *Store) *auditWriter {
+	w := &auditWriter{s: s, reqs: make(chan *pendingRecord, maxBatch)}
+	w.wg.Add(1)
+	go w.loop()
+	return w
+}
+
+var errClosed = errors.New("store is closed")
+
+// submit hands a record to the writer and waits until it is committed.
+func (w *auditWriter) submit(ctx context.Context, rec audit.Record, touch *accessTouch) error {
+	p := &pendingRecord{ctx: context.WithoutCancel(ctx), rec: rec, touch: touch, done: make(chan error, 1)}
+	w.mu.RLock()
+	if w.closed {
+		w.mu.RUnlock()
+		return errClosed
+	}
+	w.reqs <- p
+	w.mu.RUnlock()
+	// Wait even if ctx ends: the record is on its way into the trail and
+	// the caller must not see the value unless it lands there.
+	return <-p.done
+}
+
+// stop lets queued records commit and ends the goroutine.
+func (w *auditWriter) stop() {
+	w.mu.Lock()
+	if !w.closed {
+		w.closed = true
+		close(w.reqs)
+	}
+	w.mu.Unlock()
+	w.wg.Wait()
+}
+
+func (w *auditWriter) loop() {
+	defer w.wg.Done()
+	batch := make([]*pendingRecord, 0, maxBatch)
+	for p := range w.reqs {
+		batch = append(batch[:0], p)
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case q, ok := <-w.reqs:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, q)
+			default:
+				break drain
+			}
+		}
+		if err := w.commit(batch); err != nil {
+			// One bad record must not fail the others: retry each alone.
+			for _, q := range batch {
+				q.done <- w.commit([]*pendingRecord{q})
+			}
+			continue
+		}
+		for _, q := range batch {
+			q.done <- nil
+		}
+	}
+}
+
+// commit appends a batch of records, and applies their last-accessed
+// touches, in one write transaction.
+func (w *auditWriter) commit(batch []*pendingRecord) error {
+	ctx := batch[0].ctx
+	tx, err := w.s.begin(ctx)
+	if err != nil {
+		return internal("begin audit transaction", err)
+	}
+	defer tx.Rollback()
+	for _, p := range batch {
+		if t := p.touch; t != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE secrets SET accessed_at = ? WHERE id = ? AND accessed_at < ?`, t.day, t.secretID, t.day); err != nil {
+				return internal("update last accessed date", err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE versions SET accessed_at = ? WHERE secret_id = ? AND version_id = ? AND accessed_at < ?`, t.day, t.secretID, t.versionID, t.day); err != nil {
+				return internal("update last accessed date", err)
+			}
+		}
+		if _, err := audit.Append(p.ctx, tx, p.rec); err != nil {
+			return internal("append audit record", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return internal("commit audit records", err)
+	}
+	return nil
+}
+
+// read runs a read-only operation in a snapshot, then has its audit record,
+// success or failure, committed before it returns.
+func (s *Store) read(ctx context.Context, action, secretID string, fn func(tx *txn, ev *event) (*accessTouch, error)) error {
+	ev := &event{resource: secretID}
+	rtx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return internal("begin read transaction", err)
+	}
+	tx := &txn{Tx: rtx, cache: s.rstmts}
+	touch, ferr := fn(tx, ev)
+	rtx.Rollback()
+	if err := s.writer.submit(ctx, s.newRecord(ctx, action, ev, ferr), touch); err != nil {
+		if ferr != nil {
+			return errors.Join(ferr, internal("record failure", err))
+		}
+		return internal("record read", err)
+	}
+	return ferr
+}
