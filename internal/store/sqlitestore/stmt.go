@@ -8,30 +8,67 @@ import (
 
 // stmtCache prepares each query once per database; SQLite's parser is a
 // large part of a short query's cost.
+//
+// A query seen for the first time runs unprepared on its transaction's own
+// connection while a background goroutine prepares it for later calls:
+// preparing needs a connection from the pool, and waiting for one inside a
+// transaction can deadlock when every connection belongs to a transaction
+// doing the same.
 type stmtCache struct {
-	db *sql.DB
-	mu sync.Mutex
-	m  map[string]*sql.Stmt
+	db       *sql.DB
+	mu       sync.Mutex
+	m        map[string]*sql.Stmt
+	inflight map[string]bool
+	closed   bool
+	wg       sync.WaitGroup
 }
 
-func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
+// get returns the prepared statement of query, or nil when it is not
+// prepared yet.
+func (c *stmtCache) get(query string) *sql.Stmt {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if st, ok := c.m[query]; ok {
-		return st, nil
+		return st
 	}
-	st, err := c.db.PrepareContext(ctx, query)
+	if c.closed || c.inflight[query] {
+		return nil
+	}
+	if c.inflight == nil {
+		c.inflight = map[string]bool{}
+	}
+	c.inflight[query] = true
+	c.wg.Add(1)
+	go c.prepare(query)
+	return nil
+}
+
+func (c *stmtCache) prepare(query string) {
+	defer c.wg.Done()
+	st, err := c.db.Prepare(query)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.inflight, query)
 	if err != nil {
-		return nil, err
+		return // the query keeps running unprepared; its own call reports errors
+	}
+	if c.closed {
+		st.Close()
+		return
 	}
 	if c.m == nil {
 		c.m = map[string]*sql.Stmt{}
 	}
 	c.m[query] = st
-	return st, nil
 }
 
+// close waits for preparations in flight and closes every statement. It
+// must be called before the database is closed.
 func (c *stmtCache) close() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	c.wg.Wait()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, st := range c.m {
@@ -48,26 +85,22 @@ type txn struct {
 }
 
 func (t *txn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	st, err := t.cache.get(ctx, query)
-	if err != nil {
-		return nil, err
+	if st := t.cache.get(query); st != nil {
+		return t.Tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
-	return t.Tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	return t.Tx.ExecContext(ctx, query, args...)
 }
 
 func (t *txn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	st, err := t.cache.get(ctx, query)
-	if err != nil {
-		return nil, err
+	if st := t.cache.get(query); st != nil {
+		return t.Tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
-	return t.Tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	return t.Tx.QueryContext(ctx, query, args...)
 }
 
 func (t *txn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	st, err := t.cache.get(ctx, query)
-	if err != nil {
-		// Let the plain path report the error through Row.Scan.
-		return t.Tx.QueryRowContext(ctx, query, args...)
+	if st := t.cache.get(query); st != nil {
+		return t.Tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
-	return t.Tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	return t.Tx.QueryRowContext(ctx, query, args...)
 }
