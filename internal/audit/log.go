@@ -87,66 +87,91 @@ const recordColumns = `seq, time_us, principal, action, resource, version_id, ou
 // Append returns the record as stored. It is not idempotent: each call adds
 // a record.
 func Append(ctx context.Context, tx Tx, rec Record) (Record, error) {
-	if rec.Time.IsZero() {
-		rec.Time = time.Now()
+	recs, err := AppendBatch(ctx, tx, []Record{rec})
+	if err != nil {
+		return Record{}, err
 	}
-	rec.Time = rec.Time.UTC().Truncate(time.Microsecond)
+	return recs[0], nil
+}
+
+// AppendBatch is Append for several records at once, in order: the head is
+// read and checked once and moved once, which is what makes group commit
+// cheap. Either every record is appended or, on error, none is (the caller
+// rolls tx back). Identity fields come from ctx as for Append.
+func AppendBatch(ctx context.Context, tx Tx, recs []Record) ([]Record, error) {
+	if len(recs) == 0 {
+		return nil, nil
+	}
+	out := make([]Record, len(recs))
 	c := CallerFrom(ctx)
-	if rec.Principal == "" {
-		rec.Principal = c.Principal
-	}
-	if rec.RequestID == "" {
-		rec.RequestID = c.RequestID
-	}
-	if rec.SourceIP == "" {
-		rec.SourceIP = c.SourceIP
-	}
-	if err := rec.validateContent(); err != nil {
-		return Record{}, fmt.Errorf("audit append: %w", err)
+	for i, rec := range recs {
+		if rec.Time.IsZero() {
+			rec.Time = time.Now()
+		}
+		rec.Time = rec.Time.UTC().Truncate(time.Microsecond)
+		if rec.Principal == "" {
+			rec.Principal = c.Principal
+		}
+		if rec.RequestID == "" {
+			rec.RequestID = c.RequestID
+		}
+		if rec.SourceIP == "" {
+			rec.SourceIP = c.SourceIP
+		}
+		if err := rec.validateContent(); err != nil {
+			return nil, fmt.Errorf("audit append: %w", err)
+		}
+		out[i] = rec
 	}
 
 	headSeq, headHash, found, err := readHead(ctx, tx)
 	if err != nil {
-		return Record{}, fmt.Errorf("audit append: %w", err)
+		return nil, fmt.Errorf("audit append: %w", err)
 	}
 	if err := checkHead(ctx, tx, headSeq, headHash, found); err != nil {
-		return Record{}, fmt.Errorf("audit append: %w", err)
+		return nil, fmt.Errorf("audit append: %w", err)
 	}
 
-	rec.Seq = headSeq + 1
-	rec.PrevHash = headHash
-	if rec.Hash, err = rec.ComputeHash(); err != nil {
-		return Record{}, fmt.Errorf("audit append: %w", err)
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (`+recordColumns+`)
+	seq, prev := headSeq, headHash
+	for i := range out {
+		rec := &out[i]
+		seq++
+		rec.Seq = seq
+		rec.PrevHash = prev
+		if rec.Hash, err = rec.ComputeHash(); err != nil {
+			return nil, fmt.Errorf("audit append: %w", err)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (`+recordColumns+`)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		rec.Seq, rec.Time.UnixMicro(), rec.Principal, rec.Action, rec.Resource,
-		rec.VersionID, rec.Outcome, rec.ErrorCode, rec.RequestID, rec.SourceIP,
-		rec.PrevHash, rec.Hash)
-	if err != nil {
-		return Record{}, fmt.Errorf("audit append: insert record %d: %w", rec.Seq, err)
+			rec.Seq, rec.Time.UnixMicro(), rec.Principal, rec.Action, rec.Resource,
+			rec.VersionID, rec.Outcome, rec.ErrorCode, rec.RequestID, rec.SourceIP,
+			rec.PrevHash, rec.Hash)
+		if err != nil {
+			return nil, fmt.Errorf("audit append: insert record %d: %w", rec.Seq, err)
+		}
+		prev = rec.Hash
 	}
 
 	if !found {
 		_, err = tx.ExecContext(ctx,
-			`INSERT INTO audit_head (id, seq, hash) VALUES (1, $1, $2)`, rec.Seq, rec.Hash)
+			`INSERT INTO audit_head (id, seq, hash) VALUES (1, $1, $2)`, seq, prev)
 		if err != nil {
-			return Record{}, fmt.Errorf("audit append: create head: %w", err)
+			return nil, fmt.Errorf("audit append: create head: %w", err)
 		}
-		return rec, nil
+		return out, nil
 	}
 	res, err := tx.ExecContext(ctx,
 		`UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1 AND seq = $3 AND hash = $4`,
-		rec.Seq, rec.Hash, headSeq, headHash)
+		seq, prev, headSeq, headHash)
 	if err != nil {
-		return Record{}, fmt.Errorf("audit append: move head: %w", err)
+		return nil, fmt.Errorf("audit append: move head: %w", err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
-		return Record{}, fmt.Errorf("audit append: move head: %w", err)
+		return nil, fmt.Errorf("audit append: move head: %w", err)
 	} else if n != 1 {
-		return Record{}, fmt.Errorf("audit append: move head to %d: %w", rec.Seq, ErrConcurrentAppend)
+		return nil, fmt.Errorf("audit append: move head to %d: %w", seq, ErrConcurrentAppend)
 	}
-	return rec, nil
+	return out, nil
 }
 
 // Tx is the part of *sql.Tx that Append uses. Callers may pass a wrapper

@@ -383,3 +383,56 @@ func TestExport(t *testing.T) {
 		}
 	})
 }
+
+func TestAppendBatch(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Append(ctx, tx, Record{Action: "a:first", Outcome: OutcomeSuccess}); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := AppendBatch(ctx, tx, []Record{
+		{Action: "a:one", Outcome: OutcomeSuccess, Principal: "p1"},
+		{Action: "a:two", Outcome: OutcomeFailure, ErrorCode: "X", Principal: "p2"},
+		{Action: "a:three", Outcome: OutcomeSuccess, Principal: "p3"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range recs {
+		if r.Seq != int64(i+2) {
+			t.Errorf("record %d: got seq %d, want %d", i, r.Seq, i+2)
+		}
+		if i > 0 && r.PrevHash != recs[i-1].Hash {
+			t.Errorf("record %d does not link to the one before", r.Seq)
+		}
+	}
+	if p, n, err := Verify(ctx, db); err != nil || p != nil || n != 4 {
+		t.Fatalf("verify after a batch: got %v, %d, %v; want an intact chain of 4", p, n, err)
+	}
+	seq, hash, err := Head(ctx, db)
+	if err != nil || seq != 4 || hash != recs[2].Hash {
+		t.Fatalf("head after a batch: got %d %s %v, want 4 and the last record's hash", seq, hash, err)
+	}
+	t.Run("one invalid record appends none", func(t *testing.T) {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		_, err = AppendBatch(ctx, tx, []Record{{Action: "a:ok", Outcome: OutcomeSuccess}, {Action: "", Outcome: OutcomeSuccess}})
+		if !errors.Is(err, ErrInvalidRecord) {
+			t.Fatalf("got %v, want ErrInvalidRecord", err)
+		}
+		var n int
+		if err := tx.QueryRow(`SELECT COUNT(*) FROM audit_log`).Scan(&n); err != nil || n != 4 {
+			t.Fatalf("records after a refused batch: got %d %v, want 4", n, err)
+		}
+	})
+}

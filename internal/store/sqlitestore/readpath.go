@@ -28,7 +28,6 @@ type accessTouch struct {
 }
 
 type pendingRecord struct {
-	ctx   context.Context
 	rec   audit.Record
 	touch *accessTouch
 	done  chan error
@@ -54,8 +53,8 @@ func newAuditWriter(s *Store) *auditWriter {
 var errClosed = errors.New("store is closed")
 
 // submit hands a record to the writer and waits until it is committed.
-func (w *auditWriter) submit(ctx context.Context, rec audit.Record, touch *accessTouch) error {
-	p := &pendingRecord{ctx: context.WithoutCancel(ctx), rec: rec, touch: touch, done: make(chan error, 1)}
+func (w *auditWriter) submit(rec audit.Record, touch *accessTouch) error {
+	p := &pendingRecord{rec: rec, touch: touch, done: make(chan error, 1)}
 	w.mu.RLock()
 	if w.closed {
 		w.mu.RUnlock()
@@ -63,8 +62,8 @@ func (w *auditWriter) submit(ctx context.Context, rec audit.Record, touch *acces
 	}
 	w.reqs <- p
 	w.mu.RUnlock()
-	// Wait even if ctx ends: the record is on its way into the trail and
-	// the caller must not see the value unless it lands there.
+	// The caller must not see the value unless its record lands in the
+	// trail, so this waits for the commit whatever the caller's context.
 	return <-p.done
 }
 
@@ -112,13 +111,17 @@ func (w *auditWriter) loop() {
 // commit appends a batch of records, and applies their last-accessed
 // touches, in one write transaction.
 func (w *auditWriter) commit(batch []*pendingRecord) error {
-	ctx := batch[0].ctx
+	// Each record already carries its own caller; this context carries
+	// none, so that AppendBatch fills nothing in from another caller.
+	ctx := context.Background()
 	tx, err := w.s.begin(ctx)
 	if err != nil {
 		return internal("begin audit transaction", err)
 	}
 	defer tx.Rollback()
+	recs := make([]audit.Record, 0, len(batch))
 	for _, p := range batch {
+		recs = append(recs, p.rec)
 		if t := p.touch; t != nil {
 			if _, err := tx.ExecContext(ctx, `UPDATE secrets SET accessed_at = ? WHERE id = ? AND accessed_at < ?`, t.day, t.secretID, t.day); err != nil {
 				return internal("update last accessed date", err)
@@ -127,9 +130,9 @@ func (w *auditWriter) commit(batch []*pendingRecord) error {
 				return internal("update last accessed date", err)
 			}
 		}
-		if _, err := audit.Append(p.ctx, tx, p.rec); err != nil {
-			return internal("append audit record", err)
-		}
+	}
+	if _, err := audit.AppendBatch(ctx, tx, recs); err != nil {
+		return internal("append audit records", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return internal("commit audit records", err)
@@ -148,7 +151,7 @@ func (s *Store) read(ctx context.Context, action, secretID string, fn func(tx *t
 	tx := &txn{Tx: rtx, cache: s.rstmts}
 	touch, ferr := fn(tx, ev)
 	rtx.Rollback()
-	if err := s.writer.submit(ctx, s.newRecord(ctx, action, ev, ferr), touch); err != nil {
+	if err := s.writer.submit(s.newRecord(ctx, action, ev, ferr), touch); err != nil {
 		if ferr != nil {
 			return errors.Join(ferr, internal("record failure", err))
 		}
