@@ -98,6 +98,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", opts.Path, err)
 	}
 	db.SetMaxOpenConns(4)
+	db.SetMaxIdleConns(4) // opening a connection costs far more than a query
 	s := &Store{db: db, stmts: &stmtCache{db: db}, keys: opts.Keys, opts: opts}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
@@ -112,6 +113,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", opts.Path, err)
 	}
 	rdb.SetMaxOpenConns(8)
+	rdb.SetMaxIdleConns(8)
 	s.rdb, s.rstmts = rdb, &stmtCache{db: rdb}
 	s.writer = newAuditWriter(s)
 	return s, nil
