@@ -149,6 +149,23 @@ func printValue(w io.Writer, v any, format string) error {
 	return fmt.Errorf("unknown output format %q: use json, text or table", format)
 }
 
+// cell is scalar for a table cell or a text field: a list of scalars, such
+// as VersionStages, prints as its items joined by commas.
+func cell(v any) (string, bool) {
+	if list, ok := v.([]any); ok {
+		items := make([]string, 0, len(list))
+		for _, e := range list {
+			s, ok := scalar(e)
+			if !ok {
+				return "", false
+			}
+			items = append(items, s)
+		}
+		return strings.Join(items, ","), true
+	}
+	return scalar(v)
+}
+
 func scalar(v any) (string, bool) {
 	switch x := v.(type) {
 	case nil:
@@ -291,7 +308,7 @@ func printTable(w io.Writer, v any) error {
 				for _, e := range x {
 					if m, ok := e.(map[string]any); ok {
 						for k, val := range m {
-							if _, ok := scalar(val); ok {
+							if _, ok := cell(val); ok {
 								cols[k] = true
 							}
 						}
@@ -307,7 +324,7 @@ func printTable(w io.Writer, v any) error {
 					m, _ := e.(map[string]any)
 					var row []string
 					for _, k := range names {
-						s, ok := scalar(m[k])
+						s, ok := cell(m[k])
 						if !ok || m[k] == nil {
 							s = ""
 						}

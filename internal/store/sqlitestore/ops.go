@@ -516,7 +516,7 @@ func (s *Store) DeleteSecret(ctx context.Context, in *store.DeleteSecretInput) (
 		if r.sec.Deleted() {
 			return secret.Errorf(secret.CodeInvalidRequest, "You can't delete secret %s because it is already scheduled for deletion.", r.sec.Name)
 		}
-		deletion := now.Add(time.Duration(days) * 24 * time.Hour)
+		deletion := fromMicros(micros(now.Add(time.Duration(days) * 24 * time.Hour)))
 		if _, err := tx.ExecContext(ctx, `UPDATE secrets SET deleted_at = ?, deletion_at = ? WHERE id = ?`, micros(now), micros(deletion), r.id); err != nil {
 			return internal("delete secret", err)
 		}
