@@ -122,7 +122,10 @@ func (s *Store) CreateSecret(ctx context.Context, in *store.CreateSecretInput) (
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // GetSecretValue implements store.Store.
@@ -208,7 +211,10 @@ func (s *Store) PutSecretValue(ctx context.Context, in *store.PutSecretValueInpu
 		out = &store.PutSecretValueOutput{ARN: r.sec.ARN, Name: r.sec.Name, VersionId: v.ID, VersionStages: slices.Clone(stagesOrEmpty(v.Stages))}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // putValue adds a version, or returns the existing one when the token was
@@ -290,7 +296,10 @@ func (s *Store) UpdateSecret(ctx context.Context, in *store.UpdateSecretInput) (
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // UpdateSecretVersionStage implements store.Store.
@@ -316,7 +325,10 @@ func (s *Store) UpdateSecretVersionStage(ctx context.Context, in *store.UpdateSe
 		out = &store.UpdateSecretVersionStageOutput{ARN: r.sec.ARN, Name: r.sec.Name}
 		return s.touchChanged(ctx, tx, r, s.opts.Now().UTC())
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // DescribeSecret implements store.Store.
@@ -523,7 +535,10 @@ func (s *Store) DeleteSecret(ctx context.Context, in *store.DeleteSecretInput) (
 		out = &store.DeleteSecretOutput{ARN: r.sec.ARN, Name: r.sec.Name, DeletionDate: deletion}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // RestoreSecret implements store.Store.
@@ -543,7 +558,10 @@ func (s *Store) RestoreSecret(ctx context.Context, in *store.RestoreSecretInput)
 		out = &store.RestoreSecretOutput{ARN: r.sec.ARN, Name: r.sec.Name}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // TagResource implements store.Store.
@@ -618,7 +636,10 @@ func (s *Store) Purge(ctx context.Context, now time.Time) ([]string, error) {
 		}
 		return nil
 	})
-	return purged, err
+	if err != nil {
+		return nil, err
+	}
+	return purged, nil
 }
 
 func tagsOrEmpty(t []secret.Tag) []secret.Tag {
