@@ -31,4 +31,19 @@ var migrations = [][]string{
 		`CREATE INDEX versions_by_seq ON versions (secret_id, seq)`,
 		`CREATE INDEX secrets_by_deletion ON secrets (deletion_at) WHERE deleted_at <> 0`,
 	},
+	{
+		`CREATE TABLE principals (
+			name       TEXT    NOT NULL PRIMARY KEY,
+			arn        TEXT    NOT NULL UNIQUE,
+			admin      INTEGER NOT NULL DEFAULT 0,
+			created_at INTEGER NOT NULL
+		)`,
+		`CREATE TABLE access_keys (
+			key_id      TEXT    NOT NULL PRIMARY KEY,
+			principal   TEXT    NOT NULL REFERENCES principals(name) ON DELETE CASCADE,
+			created_at  INTEGER NOT NULL,
+			ciphertext  BLOB    NOT NULL,
+			wrapped_key BLOB    NOT NULL
+		)`,
+	},
 }

@@ -1,0 +1,369 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/dbwarden/dbwarden/internal/api"
+	"github.com/dbwarden/dbwarden/internal/audit"
+	"github.com/dbwarden/dbwarden/internal/keys/filekeys"
+	"github.com/dbwarden/dbwarden/internal/store/sqlitestore"
+)
+
+type fixture struct {
+	store         *sqlitestore.Store
+	url           string
+	keyID, secret string
+	client        *secretsmanager.Client
+	reader        *secretsmanager.Client // a principal that is not an admin
+	readerKey     string
+	readerSecret  string
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	dir := t.TempDir()
+	kp, err := filekeys.Open(filepath.Join(dir, "keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	s, err := sqlitestore.Open(ctx, sqlitestore.Options{Path: filepath.Join(dir, "dbwarden.db"), Keys: kp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	f := &fixture{store: s}
+	if _, err := s.CreatePrincipal(ctx, "admin", true); err != nil {
+		t.Fatal(err)
+	}
+	if f.keyID, f.secret, err = s.CreateAccessKey(ctx, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreatePrincipal(ctx, "app", false); err != nil {
+		t.Fatal(err)
+	}
+	if f.readerKey, f.readerSecret, err = s.CreateAccessKey(ctx, "app"); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api.New(api.Config{
+		Store: s,
+		Lookup: func(ctx context.Context, keyID string) (api.Identity, []byte, error) {
+			p, key, err := s.LookupAccessKey(ctx, keyID)
+			if errors.Is(err, sqlitestore.ErrNoSuchKey) {
+				return api.Identity{}, nil, api.ErrNoSuchKey
+			}
+			if err != nil {
+				return api.Identity{}, nil, err
+			}
+			return api.Identity{ARN: p.ARN, Admin: p.Admin}, key, nil
+		},
+		Record: s.RecordEvent,
+		Region: "us-east-1",
+	}))
+	t.Cleanup(srv.Close)
+	f.url = srv.URL
+	f.client = f.newClient(f.keyID, f.secret, "us-east-1")
+	f.reader = f.newClient(f.readerKey, f.readerSecret, "us-east-1")
+	return f
+}
+
+func (f *fixture) newClient(keyID, secretKey, region string) *secretsmanager.Client {
+	return secretsmanager.New(secretsmanager.Options{
+		Region:           region,
+		BaseEndpoint:     aws.String(f.url),
+		Credentials:      credentials.NewStaticCredentialsProvider(keyID, secretKey, ""),
+		RetryMaxAttempts: 1,
+	})
+}
+
+func wantAPIError(t *testing.T, err error, code string) {
+	t.Helper()
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		t.Fatalf("got %v, want the API error %s", err, code)
+	}
+	if ae.ErrorCode() != code {
+		t.Fatalf("error code: got %s (%s), want %s", ae.ErrorCode(), ae.ErrorMessage(), code)
+	}
+}
+
+func TestSDKClientEveryOperation(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	c := f.client
+	name := "staging/myapp/mysql/mysql-root-password"
+
+	cr, err := c.CreateSecret(ctx, &secretsmanager.CreateSecretInput{
+		Name: aws.String(name), SecretString: aws.String("first-value"), Description: aws.String("root"),
+		Tags: []smtypes.Tag{{Key: aws.String("env"), Value: aws.String("staging")}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(*cr.ARN, "arn:aws:secretsmanager:us-east-1:") || *cr.Name != name {
+		t.Fatalf("create: got %s %s", *cr.ARN, *cr.Name)
+	}
+	g, err := c.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *g.SecretString != "first-value" || g.CreatedDate == nil || time.Since(*g.CreatedDate) > time.Hour {
+		t.Fatalf("get: value mismatch or created date %v", g.CreatedDate)
+	}
+	p, err := c.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: cr.ARN, SecretBinary: []byte{0, 1, 2, 255}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g2, err := c.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(name)})
+	if err != nil || !bytes.Equal(g2.SecretBinary, []byte{0, 1, 2, 255}) || g2.SecretString != nil {
+		t.Fatalf("get binary: mismatch (%v)", err)
+	}
+	prev, err := c.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(name), VersionStage: aws.String("AWSPREVIOUS")})
+	if err != nil || *prev.VersionId != *cr.VersionId {
+		t.Fatalf("get AWSPREVIOUS: got %v, want version %s", err, *cr.VersionId)
+	}
+	if _, err := c.UpdateSecret(ctx, &secretsmanager.UpdateSecretInput{SecretId: aws.String(name), Description: aws.String("root password")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UpdateSecretVersionStage(ctx, &secretsmanager.UpdateSecretVersionStageInput{
+		SecretId: aws.String(name), VersionStage: aws.String("AWSCURRENT"), MoveToVersionId: cr.VersionId, RemoveFromVersionId: p.VersionId,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *d.Description != "root password" || len(d.VersionIdsToStages[*cr.VersionId]) != 1 || d.VersionIdsToStages[*cr.VersionId][0] != "AWSCURRENT" || d.LastChangedDate == nil {
+		t.Fatalf("describe: got %+v", d.VersionIdsToStages)
+	}
+	l, err := c.ListSecrets(ctx, &secretsmanager.ListSecretsInput{Filters: []smtypes.Filter{{Key: smtypes.FilterNameStringTypeName, Values: []string{"staging/"}}}})
+	if err != nil || len(l.SecretList) != 1 || *l.SecretList[0].Name != name {
+		t.Fatalf("list: got %v %v", l, err)
+	}
+	v, err := c.ListSecretVersionIds(ctx, &secretsmanager.ListSecretVersionIdsInput{SecretId: aws.String(name)})
+	if err != nil || len(v.Versions) != 2 {
+		t.Fatalf("list versions: got %v %v", v, err)
+	}
+	if _, err := c.TagResource(ctx, &secretsmanager.TagResourceInput{SecretId: aws.String(name), Tags: []smtypes.Tag{{Key: aws.String("team"), Value: aws.String("db")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UntagResource(ctx, &secretsmanager.UntagResourceInput{SecretId: aws.String(name), TagKeys: []string{"env"}}); err != nil {
+		t.Fatal(err)
+	}
+	rp, err := c.GetRandomPassword(ctx, &secretsmanager.GetRandomPasswordInput{PasswordLength: aws.Int64(40), ExcludePunctuation: aws.Bool(true)})
+	if err != nil || len(*rp.RandomPassword) != 40 || strings.ContainsAny(*rp.RandomPassword, "!#$%") {
+		t.Fatalf("random password: got %d chars, %v", len(aws.ToString(rp.RandomPassword)), err)
+	}
+	del, err := c.DeleteSecret(ctx, &secretsmanager.DeleteSecretInput{SecretId: aws.String(name), RecoveryWindowInDays: aws.Int64(7)})
+	if err != nil || del.DeletionDate == nil || time.Until(*del.DeletionDate) < 6*24*time.Hour {
+		t.Fatalf("delete: got %v %v", del, err)
+	}
+	_, err = c.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(name)})
+	wantAPIError(t, err, "InvalidRequestException")
+	if _, err := c.RestoreSecret(ctx, &secretsmanager.RestoreSecretInput{SecretId: aws.String(name)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("missing")})
+	wantAPIError(t, err, "ResourceNotFoundException")
+	_, err = c.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("bad name!"), SecretString: aws.String("x")})
+	wantAPIError(t, err, "InvalidParameterException")
+	_, err = c.BatchGetSecretValue(ctx, &secretsmanager.BatchGetSecretValueInput{SecretIdList: []string{name}})
+	wantAPIError(t, err, "InvalidRequestException")
+}
+
+// signed returns a request for op signed with the admin's key, for tests
+// that then spoil one part of it.
+func (f *fixture) signed(t *testing.T, op, body string, at time.Time, region, service string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest("POST", f.url+"/", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("X-Amz-Target", "secretsmanager."+op)
+	sum := sha256.Sum256([]byte(body))
+	err = v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: f.keyID, SecretAccessKey: f.secret},
+		req, hex.EncodeToString(sum[:]), service, region, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
+func send(t *testing.T, req *http.Request) (int, string, string) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var e struct {
+		Type    string `json:"__type"`
+		Message string
+	}
+	json.Unmarshal(b, &e)
+	if resp.Header.Get("x-amzn-RequestId") == "" {
+		t.Errorf("response without x-amzn-RequestId")
+	}
+	return resp.StatusCode, e.Type, e.Message
+}
+
+func TestRefusedRequests(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.client.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("app/db"), SecretString: aws.String("v1")}); err != nil {
+		t.Fatal(err)
+	}
+	put := `{"SecretId":"app/db","SecretString":"changed"}`
+	now := time.Now()
+	cases := []struct {
+		name string
+		req  func() *http.Request
+		code string
+	}{
+		{"no Authorization header", func() *http.Request {
+			r := f.signed(t, "PutSecretValue", put, now, "us-east-1", "secretsmanager")
+			r.Header.Del("Authorization")
+			return r
+		}, "MissingAuthenticationTokenException"},
+		{"a wrong secret key", func() *http.Request {
+			r := f.signed(t, "PutSecretValue", put, now, "us-east-1", "secretsmanager")
+			r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), "Signature=", "Signature=0", 1)[:len(r.Header.Get("Authorization"))])
+			return r
+		}, "InvalidSignatureException"},
+		{"an unknown access key id", func() *http.Request {
+			r := f.signed(t, "PutSecretValue", put, now, "us-east-1", "secretsmanager")
+			r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), f.keyID, "AKIAUNKNOWNUNKNOWNXX", 1))
+			return r
+		}, "UnrecognizedClientException"},
+		{"an X-Amz-Date ten minutes old", func() *http.Request {
+			return f.signed(t, "PutSecretValue", put, now.Add(-10*time.Minute), "us-east-1", "secretsmanager")
+		}, "InvalidSignatureException"},
+		{"an X-Amz-Date ten minutes ahead", func() *http.Request {
+			return f.signed(t, "PutSecretValue", put, now.Add(10*time.Minute), "us-east-1", "secretsmanager")
+		}, "InvalidSignatureException"},
+		{"a body changed after signing", func() *http.Request {
+			r := f.signed(t, "PutSecretValue", put, now, "us-east-1", "secretsmanager")
+			tampered := strings.Replace(put, "changed", "chang3d", 1)
+			r.Body = io.NopCloser(strings.NewReader(tampered))
+			r.ContentLength = int64(len(tampered))
+			r.Header.Del("X-Amz-Content-Sha256")
+			return r
+		}, "InvalidSignatureException"},
+		{"a target header changed after signing", func() *http.Request {
+			r := f.signed(t, "PutSecretValue", put, now, "us-east-1", "secretsmanager")
+			r.Header.Set("X-Amz-Target", "secretsmanager.DeleteSecret")
+			return r
+		}, "InvalidSignatureException"},
+		{"another region", func() *http.Request {
+			return f.signed(t, "PutSecretValue", put, now, "eu-west-1", "secretsmanager")
+		}, "InvalidSignatureException"},
+		{"another service", func() *http.Request {
+			return f.signed(t, "PutSecretValue", put, now, "us-east-1", "kms")
+		}, "InvalidSignatureException"},
+		{"a garbled Authorization header", func() *http.Request {
+			r := f.signed(t, "PutSecretValue", put, now, "us-east-1", "secretsmanager")
+			r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=nonsense")
+			return r
+		}, "IncompleteSignatureException"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name+" is refused and changes nothing", func(t *testing.T) {
+			status, code, _ := send(t, tc.req())
+			if status != 400 || code != tc.code {
+				t.Fatalf("got %d %s, want 400 %s", status, code, tc.code)
+			}
+			g, err := f.client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("app/db")})
+			if err != nil || *g.SecretString != "v1" {
+				t.Fatalf("the secret changed or cannot be read: %v", err)
+			}
+		})
+	}
+	t.Run("an unknown operation is UnknownOperationException", func(t *testing.T) {
+		status, code, _ := send(t, f.signed(t, "StealSecrets", `{}`, now, "us-east-1", "secretsmanager"))
+		if status != 400 || code != "UnknownOperationException" {
+			t.Fatalf("got %d %s", status, code)
+		}
+	})
+	t.Run("malformed JSON is SerializationException", func(t *testing.T) {
+		status, code, _ := send(t, f.signed(t, "PutSecretValue", `{"SecretId":`, now, "us-east-1", "secretsmanager"))
+		if status != 400 || code != "SerializationException" {
+			t.Fatalf("got %d %s", status, code)
+		}
+	})
+	t.Run("a value of the wrong type is SerializationException", func(t *testing.T) {
+		status, code, _ := send(t, f.signed(t, "PutSecretValue", `{"SecretId":"app/db","SecretString":42}`, now, "us-east-1", "secretsmanager"))
+		if status != 400 || code != "SerializationException" {
+			t.Fatalf("got %d %s", status, code)
+		}
+	})
+	t.Run("a body over 1 MiB is refused", func(t *testing.T) {
+		big := `{"SecretId":"app/db","SecretString":"` + strings.Repeat("x", 1<<20) + `"}`
+		status, code, _ := send(t, f.signed(t, "PutSecretValue", big, now, "us-east-1", "secretsmanager"))
+		if status != 413 || code != "RequestEntityTooLargeException" {
+			t.Fatalf("got %d %s", status, code)
+		}
+	})
+	t.Run("a principal without a policy is denied", func(t *testing.T) {
+		_, err := f.reader.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("app/db")})
+		wantAPIError(t, err, "AccessDeniedException")
+	})
+	t.Run("every refused request is in the audit trail", func(t *testing.T) {
+		recs, err := audit.Query(ctx, f.store.DB(), audit.Filter{Outcome: audit.OutcomeFailure})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := len(cases) + 5; len(recs) != want {
+			t.Fatalf("failure records: got %d, want %d", len(recs), want)
+		}
+		seen := map[string]bool{}
+		for _, r := range recs {
+			seen[r.ErrorCode] = true
+			if r.SourceIP != "127.0.0.1" || r.RequestID == "" {
+				t.Errorf("record %d: source %q request %q, want 127.0.0.1 and an id", r.Seq, r.SourceIP, r.RequestID)
+			}
+		}
+		for _, c := range []string{"UnrecognizedClientException", "InvalidSignatureException", "AccessDeniedException", "SerializationException", "UnknownOperationException"} {
+			if !seen[c] {
+				t.Errorf("no audit record of a %s", c)
+			}
+		}
+		if p, _, err := audit.Verify(ctx, f.store.DB()); err != nil || p != nil {
+			t.Fatalf("verify: %v %v", p, err)
+		}
+	})
+}
+
+func TestHealthz(t *testing.T) {
+	f := newFixture(t)
+	resp, err := http.Get(f.url + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || string(b) != "ok\n" {
+		t.Fatalf("healthz: got %d %q", resp.StatusCode, b)
+	}
+}
