@@ -2,7 +2,8 @@
 // text. This file is a map of the code.
 //
 //	cmd/dbwarden/            the CLI: one file per command group (cmd_secret.go,
-//	                         cmd_audit.go, cmd_keys.go, cmd_store.go, cmd_config.go);
+//	                         cmd_server.go, cmd_audit.go, cmd_keys.go, cmd_store.go,
+//	                         cmd_config.go);
 //	                         wire.go turns configuration into concrete backends
 //	internal/config/         configuration: defaults < file < environment < flags
 //	internal/secret/         the domain: names, ARNs, versions, staging labels,
@@ -14,6 +15,7 @@
 //	internal/keys/filekeys/  a key ring of 0600 files in the data directory
 //	internal/keys/kmskeys/   AWS KMS
 //	internal/audit/          the hash-chained audit trail: Append, Verify, Export
+//	internal/api/            the Secrets Manager JSON protocol over HTTP, SigV4
 //	internal/testenv/        starts real components (moto_server) for tests
 //	docs/                    design pages and benchmark results
 //	scripts/                 quickstart and the test command

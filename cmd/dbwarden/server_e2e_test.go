@@ -1,0 +1,280 @@
+package main
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dbwarden/dbwarden/internal/testenv"
+)
+
+// server is a running 'dbwarden server'.
+type server struct {
+	endpoint string
+	creds    string
+	dataDir  string
+	cmd      *exec.Cmd
+	log      *bytes.Buffer
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// startServer starts dbwarden server on a free loopback port and waits
+// until it answers; the test's cleanup stops it with SIGTERM and checks
+// that it shut down cleanly.
+func startServer(t *testing.T, extra ...string) *server {
+	t.Helper()
+	return startServerIn(t, t.TempDir(), http.DefaultClient, "http", extra...)
+}
+
+func startServerIn(t *testing.T, home string, client *http.Client, scheme string, extra ...string) *server {
+	t.Helper()
+	s := &server{dataDir: filepath.Join(home, "data"), log: &bytes.Buffer{}}
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	s.endpoint = scheme + "://" + addr
+	s.creds = filepath.Join(s.dataDir, credentialsFile)
+	s.cmd = exec.Command(dbwardenBin, append([]string{"--data-dir", s.dataDir, "server", "--listen", addr}, extra...)...)
+	s.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home}
+	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- s.cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("server after SIGTERM: %v, want a clean exit", err)
+			}
+		case <-time.After(30 * time.Second):
+			s.cmd.Process.Kill()
+			t.Errorf("server did not stop within 30 s of SIGTERM")
+		}
+	})
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		resp, err := client.Get(s.endpoint + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not answer /healthz; log:\n%s", s.log.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return s
+}
+
+// awsEnv is the environment for the aws CLI and boto3: the server's
+// endpoint and the admin credentials file, nothing from the user's AWS
+// configuration.
+func (s *server) awsEnv(home string) []string {
+	return []string{
+		"PATH=" + os.Getenv("PATH"), "HOME=" + home,
+		"AWS_ENDPOINT_URL=" + s.endpoint,
+		"AWS_SHARED_CREDENTIALS_FILE=" + s.creds,
+		"AWS_CONFIG_FILE=" + filepath.Join(home, "no-aws-config"),
+	}
+}
+
+func TestServerAdminCredentialsFile(t *testing.T) {
+	s := startServer(t)
+	fi, err := os.Stat(s.creds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("credentials file mode: got %v, want 0600", fi.Mode().Perm())
+	}
+	b, _ := os.ReadFile(s.creds)
+	if !bytes.Contains(b, []byte("[default]")) || !bytes.Contains(b, []byte("aws_access_key_id = AKIA")) {
+		t.Fatal("credentials file is not in the shared-credentials format")
+	}
+	// The log names the file, never the secret key.
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, " = "); ok && k == "aws_secret_access_key" && strings.Contains(s.log.String(), v) {
+			t.Fatal("the server log holds the secret access key")
+		}
+	}
+	if !strings.Contains(s.log.String(), s.creds) {
+		t.Fatal("the server log does not name the credentials file")
+	}
+}
+
+// TestSeedCommands runs seed 000's aws CLI commands as they are written,
+// against dbwarden server.
+func TestSeedCommands(t *testing.T) {
+	if _, err := exec.LookPath("aws"); err != nil {
+		testenv.Require(t, "aws CLI", "the seed's aws secretsmanager commands are run against dbwarden server")
+	}
+	s := startServer(t)
+	home := t.TempDir()
+	script := `set -e
+aws secretsmanager create-secret --name staging/myapp/mysql/mysql-root-password --secret-string "root-pw-1" > /dev/null
+aws secretsmanager create-secret --name staging/myapp/mysql/mysql-user-password --secret-string "user-pw-1" > /dev/null
+
+# Retrieving Passwords (seed 000, section 1)
+aws secretsmanager get-secret-value \
+  --secret-id staging/myapp/mysql/mysql-root-password \
+  --query SecretString \
+  --output text
+
+# Manual rotation (seed 000, section 8)
+NEW_PASSWORD=user-pw-2
+aws secretsmanager update-secret \
+  --secret-id staging/myapp/mysql/mysql-user-password \
+  --secret-string "$NEW_PASSWORD" > /dev/null
+
+OLD_PASSWORD=$(aws secretsmanager get-secret-value \
+  --secret-id staging/myapp/mysql/mysql-user-password \
+  --version-stage AWSPREVIOUS \
+  --query SecretString \
+  --output text)
+
+NEW_PASSWORD=$(aws secretsmanager get-secret-value \
+  --secret-id staging/myapp/mysql/mysql-user-password \
+  --query SecretString \
+  --output text)
+echo "old=$OLD_PASSWORD new=$NEW_PASSWORD"
+`
+	cmd := exec.Command("bash", "-c", script)
+	cmd.Env = s.awsEnv(home)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("seed commands: %v\nstderr:\n%s", err, errOut.String())
+	}
+	want := "root-pw-1\nold=user-pw-1 new=user-pw-2\n"
+	if out.String() != want {
+		t.Fatalf("seed commands printed %d bytes, not the values stored (mismatch)", out.Len())
+	}
+}
+
+// TestSeedBoto3 runs seed 000's Python snippet, with boto3, against
+// dbwarden server.
+func TestSeedBoto3(t *testing.T) {
+	if err := exec.Command("python3", "-c", "import boto3").Run(); err != nil {
+		testenv.Require(t, "python3 with boto3", "the seed's boto3 snippet is run against dbwarden server")
+	}
+	s := startServer(t)
+	home := t.TempDir()
+	setup := exec.Command("bash", "-c", `aws secretsmanager create-secret --name staging/myapp/mysql/mysql-user-password --secret-string "from-boto3" >/dev/null`)
+	setup.Env = s.awsEnv(home)
+	if out, err := setup.CombinedOutput(); err != nil {
+		t.Fatalf("create secret: %v\n%s", err, out)
+	}
+	snippet := `
+import boto3
+
+secrets = boto3.client('secretsmanager')
+password = secrets.get_secret_value(
+    SecretId='staging/myapp/mysql/mysql-user-password'
+)['SecretString']
+print(password)
+`
+	cmd := exec.Command("python3", "-c", snippet)
+	cmd.Env = s.awsEnv(home)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("boto3 snippet: %v\nstderr:\n%s", err, errOut.String())
+	}
+	if out.String() != "from-boto3\n" {
+		t.Fatalf("boto3 snippet printed %d bytes, not the value stored (mismatch)", out.Len())
+	}
+}
+
+func TestServerRefusesPlainHTTPOffLoopback(t *testing.T) {
+	c := newCLI(t)
+	r := c.fails(exitUsage, nil, "server", "--listen", "0.0.0.0:0")
+	if !bytes.Contains(r.stderr, []byte("--tls-cert")) {
+		t.Fatalf("error does not say how to serve off loopback: %s", r.stderr)
+	}
+	if exists(filepath.Join(c.dataDir, credentialsFile)) {
+		t.Fatal("a refused start wrote a credentials file")
+	}
+}
+
+func TestServerTLS(t *testing.T) {
+	home := t.TempDir()
+	certFile, keyFile, pool := selfSignedCert(t, home)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+	s := startServerIn(t, home, client, "https", "--tls-cert", certFile, "--tls-key", keyFile)
+	t.Run("TLS 1.1 is refused", func(t *testing.T) {
+		old := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MaxVersion: tls.VersionTLS11}}}
+		if resp, err := old.Get(s.endpoint + "/healthz"); err == nil {
+			resp.Body.Close()
+			t.Fatal("a TLS 1.1 client was served")
+		}
+	})
+	t.Run("TLS 1.2 is served", func(t *testing.T) {
+		v12 := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MaxVersion: tls.VersionTLS12}}}
+		resp, err := v12.Get(s.endpoint + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.TLS == nil || resp.TLS.Version != tls.VersionTLS12 {
+			t.Fatalf("connection: got %+v, want TLS 1.2", resp.TLS)
+		}
+	})
+}
+
+// selfSignedCert writes a certificate for 127.0.0.1 and its key, and
+// returns a pool that trusts it.
+func selfSignedCert(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "dbwarden test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, IsCA: true, BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
+	cert, _ := x509.ParseCertificate(der)
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool
+}
