@@ -53,8 +53,9 @@ type Config struct {
 
 // Server is the HTTP handler of the Secrets Manager API.
 type Server struct {
-	cfg Config
-	mux *http.ServeMux
+	cfg  Config
+	mux  *http.ServeMux
+	keys *keyCache
 }
 
 // New returns a Server.
@@ -65,7 +66,7 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), keys: &keyCache{lookup: cfg.Lookup, now: cfg.Now}}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
@@ -188,7 +189,7 @@ func (s *Server) authenticate(r *http.Request, body []byte) (Identity, string, *
 	if declared := r.Header.Get("X-Amz-Content-Sha256"); declared != "" && declared != payload {
 		return Identity{}, sig.keyID, &apiError{400, "InvalidSignatureException", "The provided 'x-amz-content-sha256' header does not match what was computed."}
 	}
-	id, secretKey, err := s.cfg.Lookup(r.Context(), sig.keyID)
+	id, secretKey, err := s.keys.get(r.Context(), sig.keyID)
 	if errors.Is(err, ErrNoSuchKey) {
 		return Identity{}, sig.keyID, errUnrecognized
 	}
