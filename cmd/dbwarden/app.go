@@ -70,6 +70,18 @@ type opError struct {
 func (e *opError) Error() string { return e.err.Error() }
 func (e *opError) Unwrap() error { return e.err }
 
+// notFoundError and rejectedError carry the exit codes of administrative
+// commands, which have no Secrets Manager error code.
+type notFoundError struct{ err error }
+
+func (e notFoundError) Error() string { return e.err.Error() }
+func (e notFoundError) Unwrap() error { return e.err }
+
+type rejectedError struct{ err error }
+
+func (e rejectedError) Error() string { return e.err.Error() }
+func (e rejectedError) Unwrap() error { return e.err }
+
 // integrityError marks a check that found damage.
 type integrityError struct{ msg string }
 
@@ -118,11 +130,17 @@ func commandPath(root *cobra.Command, args []string) string {
 func exitCode(err error) int {
 	var ue usageError
 	var ie integrityError
+	var nf notFoundError
+	var rj rejectedError
 	switch {
 	case errors.As(err, &ue):
 		return exitUsage
 	case errors.As(err, &ie):
 		return exitIntegrity
+	case errors.As(err, &nf):
+		return exitNotFound
+	case errors.As(err, &rj):
+		return exitRejected
 	}
 	switch secret.Code(err) {
 	case "":
@@ -182,7 +200,7 @@ overrides the file.
 	pf.StringVar(&a.flags.Keys.Provider, "key-provider", "", "key-encryption key: file or kms; also DBWARDEN_KEY_PROVIDER (default file)")
 	pf.StringVar(&a.flags.Keys.KMSKeyID, "kms-key-id", "", "KMS key id, ARN or alias when --key-provider=kms; also DBWARDEN_KMS_KEY_ID")
 
-	root.AddCommand(a.secretCmd(), a.serverCmd(), a.auditCmd(), a.keysCmd(), a.storeCmd(), a.configCmd(), a.versionCmd())
+	root.AddCommand(a.secretCmd(), a.serverCmd(), a.principalCmd(), a.auditCmd(), a.keysCmd(), a.storeCmd(), a.configCmd(), a.versionCmd())
 	for _, c := range root.Commands() {
 		if c.HasSubCommands() {
 			asGroup(c)

@@ -278,3 +278,57 @@ func selfSignedCert(t *testing.T, dir string) (certFile, keyFile string, pool *x
 	pool.AddCert(cert)
 	return certFile, keyFile, pool
 }
+
+func TestPrincipalCommandsAndTheServer(t *testing.T) {
+	if _, err := exec.LookPath("aws"); err != nil {
+		testenv.Require(t, "aws CLI", "principals' keys are used through the aws CLI")
+	}
+	s := startServer(t)
+	c := &cli{t: t, home: t.TempDir(), dataDir: s.dataDir}
+	c.ok(nil, "principal", "create", "--name", "ops", "--admin")
+	c.fails(exitRejected, nil, "principal", "create", "--name", "ops")
+	c.fails(exitRejected, nil, "principal", "create", "--name", "bad name")
+	creds := filepath.Join(c.home, "ops-credentials")
+	c.ok(nil, "principal", "create-access-key", "--name", "ops", "--credentials-file", creds)
+	if fi, err := os.Stat(creds); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("credentials file: %v, want mode 0600", err)
+	}
+	var keys struct {
+		AccessKeyMetadata []struct{ AccessKeyId, UserName string }
+	}
+	c.json(&keys, "principal", "list-access-keys", "--name", "ops")
+	if len(keys.AccessKeyMetadata) != 1 {
+		t.Fatalf("access keys of ops: got %d, want 1", len(keys.AccessKeyMetadata))
+	}
+	aws := func(credsFile string) (int, string) {
+		cmd := exec.Command("aws", "secretsmanager", "list-secrets")
+		cmd.Env = append(s.awsEnv(c.home), "AWS_SHARED_CREDENTIALS_FILE="+credsFile)
+		out, err := cmd.CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return code, string(out)
+	}
+	if code, out := aws(creds); code != 0 {
+		t.Fatalf("list-secrets with the new key: exit %d: %s", code, out)
+	}
+	// A key deleted before the server ever saw it is refused at once.
+	creds2 := filepath.Join(c.home, "ops-credentials-2")
+	c.ok(nil, "principal", "create-access-key", "--name", "ops", "--credentials-file", creds2)
+	b, _ := os.ReadFile(creds2)
+	var id string
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, " = "); ok && k == "aws_access_key_id" {
+			id = v
+		}
+	}
+	c.ok(nil, "principal", "delete-access-key", "--access-key-id", id)
+	if code, out := aws(creds2); code == 0 || !strings.Contains(out, "UnrecognizedClientException") {
+		t.Fatalf("list-secrets with a deleted key: exit %d, want UnrecognizedClientException: %s", code, out)
+	}
+	c.ok(nil, "principal", "delete", "--name", "ops")
+	c.fails(exitNotFound, nil, "principal", "delete", "--name", "ops")
+}

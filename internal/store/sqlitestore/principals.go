@@ -27,13 +27,16 @@ var ErrNoSuchKey = errors.New("no such access key")
 // ErrPrincipalExists is returned by CreatePrincipal for a name in use.
 var ErrPrincipalExists = errors.New("principal already exists")
 
+// ErrInvalidPrincipalName is returned for a name IAM would not take.
+var ErrInvalidPrincipalName = errors.New("invalid principal name")
+
 var principalNameRe = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 
 // CreatePrincipal adds a principal. Names follow IAM user names: 1 to 64
 // letters, digits and +=,.@_-.
 func (s *Store) CreatePrincipal(ctx context.Context, name string, admin bool) (*Principal, error) {
 	if !principalNameRe.MatchString(name) {
-		return nil, fmt.Errorf("create principal: invalid name %q: use 1 to 64 letters, digits and +=,.@_-", name)
+		return nil, fmt.Errorf("create principal %q: %w: use 1 to 64 letters, digits and +=,.@_-", name, ErrInvalidPrincipalName)
 	}
 	p := &Principal{
 		Name: name, ARN: "arn:" + s.opts.Partition + ":iam::" + s.opts.Account + ":user/" + name,
@@ -169,4 +172,83 @@ func (s *Store) adminTx(ctx context.Context, action, resource string, fn func(tx
 		return err
 	}
 	return tx.Commit()
+}
+
+// AccessKey is an access key's metadata; its secret is never listed.
+type AccessKey struct {
+	KeyID     string    `json:"AccessKeyId"`
+	Principal string    `json:"UserName"`
+	Created   time.Time `json:"CreateDate"`
+}
+
+// ListPrincipals returns every principal, by name.
+func (s *Store) ListPrincipals(ctx context.Context) ([]Principal, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT name, arn, admin, created_at FROM principals ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("list principals: %w", err)
+	}
+	defer rows.Close()
+	out := []Principal{}
+	for rows.Next() {
+		var p Principal
+		var created int64
+		if err := rows.Scan(&p.Name, &p.ARN, &p.Admin, &created); err != nil {
+			return nil, fmt.Errorf("list principals: %w", err)
+		}
+		p.Created = fromMicros(created)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// ListAccessKeys returns the access keys of a principal, or of every
+// principal when name is empty.
+func (s *Store) ListAccessKeys(ctx context.Context, name string) ([]AccessKey, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT key_id, principal, created_at FROM access_keys WHERE ? = '' OR principal = ? ORDER BY principal, created_at`, name, name)
+	if err != nil {
+		return nil, fmt.Errorf("list access keys: %w", err)
+	}
+	defer rows.Close()
+	out := []AccessKey{}
+	for rows.Next() {
+		var k AccessKey
+		var created int64
+		if err := rows.Scan(&k.KeyID, &k.Principal, &created); err != nil {
+			return nil, fmt.Errorf("list access keys: %w", err)
+		}
+		k.Created = fromMicros(created)
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// ErrNoSuchPrincipal is returned for a principal that does not exist.
+var ErrNoSuchPrincipal = errors.New("no such principal")
+
+// DeletePrincipal removes a principal and its access keys.
+func (s *Store) DeletePrincipal(ctx context.Context, name string) error {
+	return s.adminTx(ctx, "iam:DeleteUser", name, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM principals WHERE name = ?`, name)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("delete principal %q: %w", name, ErrNoSuchPrincipal)
+		}
+		return nil
+	})
+}
+
+// DeleteAccessKey removes an access key.
+func (s *Store) DeleteAccessKey(ctx context.Context, keyID string) error {
+	return s.adminTx(ctx, "iam:DeleteAccessKey", keyID, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM access_keys WHERE key_id = ?`, keyID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("delete access key %s: %w", keyID, ErrNoSuchKey)
+		}
+		return nil
+	})
 }

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dbwarden/dbwarden/internal/store/sqlitestore"
+)
+
+func (a *app) principalCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "principal",
+		Short: "Administer the principals that sign API requests, and their access keys",
+		Long: `Principals are the identities that call 'dbwarden server', each with access
+key pairs to sign requests with AWS Signature Version 4. These commands
+work on the local store directly; the server sees their changes within
+five seconds. Only admin principals may call the API until identity
+policies exist.`,
+		Example: `  dbwarden principal create --name app --admin
+  dbwarden principal create-access-key --name app --credentials-file app-credentials
+  dbwarden principal list --output table`,
+	}
+	var name, file string
+	var admin bool
+	create := &cobra.Command{
+		Use:     "create --name NAME [--admin]",
+		Short:   "Create a principal",
+		Example: `  dbwarden principal create --name backup-job`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withAdminStore(cmd, func(s *sqlitestore.Store) (any, error) {
+				return s.CreatePrincipal(a.callerContext(cmd.Context()), name, admin)
+			})
+		},
+	}
+	create.Flags().StringVar(&name, "name", "", "principal name: 1-64 letters, digits and +=,.@_-")
+	create.Flags().BoolVar(&admin, "admin", false, "allow every API operation")
+	requireFlags(create, "name")
+
+	list := &cobra.Command{
+		Use:     "list",
+		Short:   "List principals",
+		Example: `  dbwarden principal list --output table`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withAdminStore(cmd, func(s *sqlitestore.Store) (any, error) {
+				ps, err := s.ListPrincipals(cmd.Context())
+				return map[string]any{"Users": ps}, err
+			})
+		},
+	}
+
+	var delName string
+	del := &cobra.Command{
+		Use:     "delete --name NAME",
+		Short:   "Delete a principal and its access keys",
+		Example: `  dbwarden principal delete --name backup-job`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withAdminStore(cmd, func(s *sqlitestore.Store) (any, error) {
+				return nil, s.DeletePrincipal(a.callerContext(cmd.Context()), delName)
+			})
+		},
+	}
+	del.Flags().StringVar(&delName, "name", "", "principal name")
+	requireFlags(del, "name")
+
+	var keyName string
+	createKey := &cobra.Command{
+		Use:   "create-access-key --name NAME [--credentials-file FILE]",
+		Short: "Create an access key pair; its secret is shown once",
+		Long: `Create an access key pair for a principal. The secret access key is shown
+only now: with --credentials-file it is written to a new 0600 file in the
+AWS shared-credentials format instead of being printed.`,
+		Example: `  dbwarden principal create-access-key --name app --credentials-file app-credentials
+  AWS_SHARED_CREDENTIALS_FILE=app-credentials aws --endpoint-url http://127.0.0.1:8470 secretsmanager list-secrets`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withAdminStore(cmd, func(s *sqlitestore.Store) (any, error) {
+				var f *os.File
+				if file != "" {
+					var err error
+					if f, err = os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err != nil {
+						return nil, usagef("--credentials-file: %v", err)
+					}
+					defer f.Close()
+				}
+				id, secretKey, err := s.CreateAccessKey(a.callerContext(cmd.Context()), keyName)
+				if err != nil {
+					if f != nil {
+						os.Remove(file)
+					}
+					return nil, err
+				}
+				if f == nil {
+					return map[string]any{"AccessKey": map[string]string{"UserName": keyName, "AccessKeyId": id, "SecretAccessKey": secretKey}}, nil
+				}
+				if _, err := fmt.Fprintf(f, "[default]\naws_access_key_id = %s\naws_secret_access_key = %s\nregion = %s\n", id, secretKey, a.cfg.ARN.Region); err != nil {
+					return nil, err
+				}
+				return map[string]any{"AccessKey": map[string]string{"UserName": keyName, "AccessKeyId": id, "CredentialsFile": file}}, f.Sync()
+			})
+		},
+	}
+	createKey.Flags().StringVar(&keyName, "name", "", "principal name")
+	createKey.Flags().StringVar(&file, "credentials-file", "", "write the key pair to this new file (mode 0600) instead of printing it")
+	requireFlags(createKey, "name")
+
+	var listKeysName string
+	listKeys := &cobra.Command{
+		Use:     "list-access-keys [--name NAME]",
+		Short:   "List access key ids (never their secrets)",
+		Example: `  dbwarden principal list-access-keys --name app`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withAdminStore(cmd, func(s *sqlitestore.Store) (any, error) {
+				ks, err := s.ListAccessKeys(cmd.Context(), listKeysName)
+				return map[string]any{"AccessKeyMetadata": ks}, err
+			})
+		},
+	}
+	listKeys.Flags().StringVar(&listKeysName, "name", "", "only this principal's keys")
+
+	var keyID string
+	delKey := &cobra.Command{
+		Use:     "delete-access-key --access-key-id ID",
+		Short:   "Delete an access key; the server refuses it within five seconds",
+		Example: `  dbwarden principal delete-access-key --access-key-id AKIAEXAMPLEEXAMPLE12`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withAdminStore(cmd, func(s *sqlitestore.Store) (any, error) {
+				return nil, s.DeleteAccessKey(a.callerContext(cmd.Context()), keyID)
+			})
+		},
+	}
+	delKey.Flags().StringVar(&keyID, "access-key-id", "", "the access key id")
+	requireFlags(delKey, "access-key-id")
+
+	c.AddCommand(create, list, del, createKey, listKeys, delKey)
+	return c
+}
+
+// withAdminStore opens the store for an administrative command and prints
+// what fn returns.
+func (a *app) withAdminStore(cmd *cobra.Command, fn func(s *sqlitestore.Store) (any, error)) error {
+	s, _, err := a.openStore(cmd.Context())
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	out, err := fn(s)
+	switch {
+	case errors.Is(err, sqlitestore.ErrNoSuchPrincipal), errors.Is(err, sqlitestore.ErrNoSuchKey):
+		return notFoundError{err}
+	case errors.Is(err, sqlitestore.ErrPrincipalExists), errors.Is(err, sqlitestore.ErrInvalidPrincipalName):
+		return rejectedError{err}
+	case err != nil:
+		return err
+	}
+	if out == nil {
+		return nil
+	}
+	return a.print(out)
+}
