@@ -24,6 +24,7 @@ const credentialsFile = "admin-credentials"
 
 func (a *app) serverCmd() *cobra.Command {
 	var listen, certFile, keyFile string
+	var publicMetrics bool
 	cmd := &cobra.Command{
 		Use:   "server [--listen ADDR:PORT]",
 		Short: "Serve the AWS Secrets Manager API, so the aws CLI, boto3 and the AWS SDKs work against dbwarden",
@@ -36,23 +37,28 @@ principal and writes its access key once, in the AWS shared-credentials
 format, to DATA_DIR/admin-credentials (mode 0600): point the aws CLI at it
 with AWS_SHARED_CREDENTIALS_FILE. Plain HTTP is served on loopback only;
 any other address needs --tls-cert and --tls-key (TLS 1.2 or later).
-SIGINT or SIGTERM stops it after in-flight requests finish.`,
+SIGINT or SIGTERM stops it after in-flight requests finish.
+
+GET /healthz answers ok; GET /metrics gives Prometheus metrics (requests
+by operation and error code, latency histograms, secrets, audit chain
+length) to loopback clients, or to all with --metrics-public.`,
 		Example: `  dbwarden server --listen 127.0.0.1:8470 &
   AWS_SHARED_CREDENTIALS_FILE=~/.local/share/dbwarden/admin-credentials \
     aws --endpoint-url http://127.0.0.1:8470 secretsmanager list-secrets`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.runServer(cmd.Context(), listen, certFile, keyFile)
+			return a.runServer(cmd.Context(), listen, certFile, keyFile, publicMetrics)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&listen, "listen", "127.0.0.1:8470", "address and port to listen on")
 	f.StringVar(&certFile, "tls-cert", "", "TLS certificate file (PEM); required off loopback")
 	f.StringVar(&keyFile, "tls-key", "", "TLS private key file (PEM)")
+	f.BoolVar(&publicMetrics, "metrics-public", false, "serve /metrics to every client, not only loopback ones")
 	return cmd
 }
 
-func (a *app) runServer(ctx context.Context, listen, certFile, keyFile string) error {
+func (a *app) runServer(ctx context.Context, listen, certFile, keyFile string, publicMetrics bool) error {
 	host, _, err := net.SplitHostPort(listen)
 	if err != nil {
 		return usagef("--listen %q: %v", listen, err)
@@ -97,9 +103,11 @@ func (a *app) runServer(ctx context.Context, listen, certFile, keyFile string) e
 				}
 				return api.Identity{ARN: p.ARN, Admin: p.Admin}, key, nil
 			},
-			Record: s.RecordEvent,
-			Region: a.cfg.ARN.Region,
-			Logger: logger,
+			Record:        s.RecordEvent,
+			Region:        a.cfg.ARN.Region,
+			Logger:        logger,
+			Gauges:        s.Gauges,
+			PublicMetrics: publicMetrics,
 		}),
 		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: 10 * time.Second,

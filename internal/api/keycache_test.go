@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"net/http/httptest"
 	"testing"
 	"time"
 )
@@ -27,5 +28,27 @@ func TestKeyCacheReusesLookupsForAWhile(t *testing.T) {
 	c.get(ctx, "AKIA1")
 	if calls != 2 {
 		t.Fatalf("lookup after the TTL: got %d calls, want 2", calls)
+	}
+}
+
+func TestMetricsOnlyForLoopbackUnlessPublic(t *testing.T) {
+	for _, tc := range []struct {
+		remote string
+		public bool
+		want   int
+	}{
+		{"127.0.0.1:5555", false, 200},
+		{"[::1]:5555", false, 200},
+		{"10.1.2.3:5555", false, 403},
+		{"10.1.2.3:5555", true, 200},
+	} {
+		s := New(Config{PublicMetrics: tc.public})
+		req := httptest.NewRequest("GET", "/metrics", nil)
+		req.RemoteAddr = tc.remote
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code != tc.want {
+			t.Errorf("/metrics from %s (public %v): got %d, want %d", tc.remote, tc.public, rec.Code, tc.want)
+		}
 	}
 }

@@ -49,13 +49,19 @@ type Config struct {
 	Region string
 	Logger *slog.Logger
 	Now    func() time.Time
+	// Gauges returns the store's gauges for /metrics (secrets, audit
+	// chain length), named as Prometheus metrics.
+	Gauges func(ctx context.Context) map[string]float64
+	// PublicMetrics serves /metrics to every client, not only loopback.
+	PublicMetrics bool
 }
 
 // Server is the HTTP handler of the Secrets Manager API.
 type Server struct {
-	cfg  Config
-	mux  *http.ServeMux
-	keys *keyCache
+	cfg     Config
+	mux     *http.ServeMux
+	keys    *keyCache
+	metrics metrics
 }
 
 // New returns a Server.
@@ -72,13 +78,19 @@ func New(cfg Config) *Server {
 		io.WriteString(w, "ok\n")
 	})
 	s.mux.HandleFunc("POST /{$}", s.serveAPI)
+	s.mux.HandleFunc("GET /metrics", s.serveMetrics)
 	return s
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 // serveAPI handles one Secrets Manager call.
-func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveAPI(rw http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	w := &codeWriter{ResponseWriter: rw}
+	defer func() {
+		s.metrics.observe(strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "secretsmanager."), w.code, time.Since(start))
+	}()
 	reqID := secret.NewVersionID()
 	w.Header().Set("x-amzn-RequestId", reqID)
 	sourceIP, _, _ := net.SplitHostPort(r.RemoteAddr)
@@ -205,7 +217,16 @@ func (s *Server) authenticate(r *http.Request, body []byte) (Identity, string, *
 	return id, sig.keyID, nil
 }
 
+// codeWriter remembers the error code a response carried, for metrics.
+type codeWriter struct {
+	http.ResponseWriter
+	code string
+}
+
 func writeError(w http.ResponseWriter, e *apiError) {
+	if cw, ok := w.(*codeWriter); ok {
+		cw.code = e.code
+	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.WriteHeader(e.status)
 	body := map[string]string{"__type": e.code}

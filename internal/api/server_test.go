@@ -78,6 +78,7 @@ func newFixture(t *testing.T) *fixture {
 		},
 		Record: s.RecordEvent,
 		Region: "us-east-1",
+		Gauges: s.Gauges,
 	}))
 	t.Cleanup(srv.Close)
 	f.url = srv.URL
@@ -365,5 +366,39 @@ func TestHealthz(t *testing.T) {
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 200 || string(b) != "ok\n" {
 		t.Fatalf("healthz: got %d %q", resp.StatusCode, b)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.client.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("m/db"), SecretString: aws.String("v")}); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := f.client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("m/db")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("m/missing")})
+	resp, err := http.Get(f.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	body := string(b)
+	for _, want := range []string{
+		`dbwarden_api_requests_total{operation="GetSecretValue",error=""} 3`,
+		`dbwarden_api_requests_total{operation="GetSecretValue",error="ResourceNotFoundException"} 1`,
+		`dbwarden_api_requests_total{operation="CreateSecret",error=""} 1`,
+		`dbwarden_api_request_duration_seconds_count{operation="GetSecretValue"} 4`,
+		`dbwarden_api_request_duration_seconds_bucket{operation="GetSecretValue",le="+Inf"} 4`,
+		"dbwarden_secrets 1",
+		"dbwarden_audit_chain_length ",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
 	}
 }

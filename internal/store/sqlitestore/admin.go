@@ -244,3 +244,21 @@ func (s *Store) KeyStatus(ctx context.Context, rw keys.Rewrapper) (*KeyStatus, e
 	}
 	return st, nil
 }
+
+// Gauges returns the store's numbers for monitoring: live secrets, secrets
+// scheduled for deletion, versions and the audit chain's length.
+func (s *Store) Gauges(ctx context.Context) map[string]float64 {
+	g := map[string]float64{}
+	var live, deleted, versions int64
+	if err := s.rdb.QueryRowContext(ctx, `SELECT COALESCE(SUM(deleted_at = 0), 0), COALESCE(SUM(deleted_at <> 0), 0) FROM secrets`).Scan(&live, &deleted); err == nil {
+		g["dbwarden_secrets"] = float64(live)
+		g["dbwarden_secrets_scheduled_for_deletion"] = float64(deleted)
+	}
+	if err := s.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM versions`).Scan(&versions); err == nil {
+		g["dbwarden_secret_versions"] = float64(versions)
+	}
+	if seq, _, err := audit.Head(ctx, s.rdb); err == nil {
+		g["dbwarden_audit_chain_length"] = float64(seq)
+	}
+	return g
+}
