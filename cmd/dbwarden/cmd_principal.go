@@ -1,12 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/dbwarden/dbwarden/internal/authz"
 	"github.com/dbwarden/dbwarden/internal/store/sqlitestore"
 )
 
@@ -17,8 +19,8 @@ func (a *app) principalCmd() *cobra.Command {
 		Long: `Principals are the identities that call 'dbwarden server', each with access
 key pairs to sign requests with AWS Signature Version 4. These commands
 work on the local store directly; the server sees their changes within
-five seconds. Only admin principals may call the API until identity
-policies exist.`,
+five seconds. Admin principals may call every operation; others what
+their attached identity policies allow.`,
 		Example: `  dbwarden principal create --name app --admin
   dbwarden principal create-access-key --name app --credentials-file app-credentials
   dbwarden principal list --output table`,
@@ -139,7 +141,84 @@ AWS shared-credentials format instead of being printed.`,
 	delKey.Flags().StringVar(&keyID, "access-key-id", "", "the access key id")
 	requireFlags(delKey, "access-key-id")
 
-	c.AddCommand(create, list, del, createKey, listKeys, delKey)
+	var polPrincipal, polName, polDoc string
+	attach := &cobra.Command{
+		Use:   "attach-policy --name NAME --policy-name P --policy-document JSON|file://PATH",
+		Short: "Attach an IAM-style identity policy to a principal (replaces one of the same name)",
+		Long: `Attach an IAM-style identity policy document to a principal. The server
+allows a non-admin principal's call only when one of its policies allows
+the action on the secret and none denies it. Statements take Effect,
+Action/NotAction, Resource/NotResource and Condition (String*, Arn*,
+IpAddress, Bool, Null, ...IfExists) on keys such as aws:SourceIp,
+secretsmanager:Name, secretsmanager:ResourceTag/KEY and
+secretsmanager:VersionStage.`,
+		Example: `  cat > read-db.json <<'JSON'
+  {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+    "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+    "Resource": "arn:aws:secretsmanager:us-east-1:000000000000:secret:staging/myapp/*"}]}
+  JSON
+  dbwarden principal attach-policy --name app --policy-name read-db --policy-document file://read-db.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			doc, err := a.readStringValue("--policy-document", polDoc)
+			if err != nil {
+				return err
+			}
+			if _, err := authz.Parse([]byte(doc)); err != nil {
+				return rejectedError{fmt.Errorf("--policy-document: %w", err)}
+			}
+			return a.withAdminStore(cmd, func(s *sqlitestore.Store) (any, error) {
+				return nil, s.PutPrincipalPolicy(a.callerContext(cmd.Context()), polPrincipal, polName, doc)
+			})
+		},
+	}
+	attach.Flags().StringVar(&polPrincipal, "name", "", "principal name")
+	attach.Flags().StringVar(&polName, "policy-name", "", "a name for the policy")
+	attach.Flags().StringVar(&polDoc, "policy-document", "", "the policy as JSON, file://PATH or - for standard input")
+	requireFlags(attach, "name", "policy-name", "policy-document")
+
+	var detPrincipal, detName string
+	detach := &cobra.Command{
+		Use:     "detach-policy --name NAME --policy-name P",
+		Short:   "Detach a named policy from a principal",
+		Example: `  dbwarden principal detach-policy --name app --policy-name read-db`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withAdminStore(cmd, func(s *sqlitestore.Store) (any, error) {
+				return nil, s.DeletePrincipalPolicy(a.callerContext(cmd.Context()), detPrincipal, detName)
+			})
+		},
+	}
+	detach.Flags().StringVar(&detPrincipal, "name", "", "principal name")
+	detach.Flags().StringVar(&detName, "policy-name", "", "the policy's name")
+	requireFlags(detach, "name", "policy-name")
+
+	var lpName string
+	listPol := &cobra.Command{
+		Use:     "list-policies --name NAME",
+		Short:   "Show a principal's policies",
+		Example: `  dbwarden principal list-policies --name app`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withAdminStore(cmd, func(s *sqlitestore.Store) (any, error) {
+				docs, err := s.PrincipalPolicies(cmd.Context(), lpName)
+				if err != nil {
+					return nil, err
+				}
+				out := map[string]any{}
+				for n, d := range docs {
+					var v any
+					json.Unmarshal([]byte(d), &v)
+					out[n] = v
+				}
+				return map[string]any{"UserName": lpName, "Policies": out}, nil
+			})
+		},
+	}
+	listPol.Flags().StringVar(&lpName, "name", "", "principal name")
+	requireFlags(listPol, "name")
+
+	c.AddCommand(create, list, del, createKey, listKeys, delKey, attach, detach, listPol)
 	return c
 }
 
@@ -153,7 +232,7 @@ func (a *app) withAdminStore(cmd *cobra.Command, fn func(s *sqlitestore.Store) (
 	defer s.Close()
 	out, err := fn(s)
 	switch {
-	case errors.Is(err, sqlitestore.ErrNoSuchPrincipal), errors.Is(err, sqlitestore.ErrNoSuchKey):
+	case errors.Is(err, sqlitestore.ErrNoSuchPrincipal), errors.Is(err, sqlitestore.ErrNoSuchKey), errors.Is(err, sqlitestore.ErrNoSuchPolicy):
 		return notFoundError{err}
 	case errors.Is(err, sqlitestore.ErrPrincipalExists), errors.Is(err, sqlitestore.ErrInvalidPrincipalName):
 		return rejectedError{err}

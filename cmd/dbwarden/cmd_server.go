@@ -16,6 +16,7 @@ import (
 
 	"github.com/dbwarden/dbwarden/internal/api"
 	"github.com/dbwarden/dbwarden/internal/audit"
+	"github.com/dbwarden/dbwarden/internal/authz"
 	"github.com/dbwarden/dbwarden/internal/store/sqlitestore"
 )
 
@@ -92,17 +93,11 @@ func (a *app) runServer(ctx context.Context, listen, certFile, keyFile string, p
 
 	srv := &http.Server{
 		Handler: api.New(api.Config{
-			Store: s,
-			Lookup: func(ctx context.Context, keyID string) (api.Identity, []byte, error) {
-				p, key, err := s.LookupAccessKey(ctx, keyID)
-				if errors.Is(err, sqlitestore.ErrNoSuchKey) {
-					return api.Identity{}, nil, fmt.Errorf("%w: %s", api.ErrNoSuchKey, keyID)
-				}
-				if err != nil {
-					return api.Identity{}, nil, err
-				}
-				return api.Identity{ARN: p.ARN, Admin: p.Admin}, key, nil
-			},
+			Store:         s,
+			Lookup:        keyLookup(s, logger),
+			Secrets:       s.SecretInfo,
+			Account:       a.cfg.ARN.Account,
+			Partition:     a.cfg.ARN.Partition,
 			Record:        s.RecordEvent,
 			Region:        a.cfg.ARN.Region,
 			Logger:        logger,
@@ -196,5 +191,35 @@ func (a *app) purgeLoop(ctx context.Context, s *sqlitestore.Store, logger *slog.
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// keyLookup finds an access key's principal, with its identity policies.
+// A stored policy that no longer parses is left out (it allows nothing) and
+// logged.
+func keyLookup(s *sqlitestore.Store, logger *slog.Logger) api.KeyLookup {
+	return func(ctx context.Context, keyID string) (api.Identity, []byte, error) {
+		p, key, err := s.LookupAccessKey(ctx, keyID)
+		if errors.Is(err, sqlitestore.ErrNoSuchKey) {
+			return api.Identity{}, nil, fmt.Errorf("%w: %s", api.ErrNoSuchKey, keyID)
+		}
+		if err != nil {
+			return api.Identity{}, nil, err
+		}
+		id := api.Identity{ARN: p.ARN, Admin: p.Admin}
+		docs, err := s.PrincipalPolicies(ctx, p.Name)
+		if err != nil {
+			clear(key)
+			return api.Identity{}, nil, err
+		}
+		for name, doc := range docs {
+			pol, err := authz.Parse([]byte(doc))
+			if err != nil {
+				logger.Error("a stored policy does not parse; it is ignored", "principal", p.Name, "policy", name, "error", err)
+				continue
+			}
+			id.Policies = append(id.Policies, pol)
+		}
+		return id, key, nil
 	}
 }

@@ -332,3 +332,62 @@ func TestPrincipalCommandsAndTheServer(t *testing.T) {
 	c.ok(nil, "principal", "delete", "--name", "ops")
 	c.fails(exitNotFound, nil, "principal", "delete", "--name", "ops")
 }
+
+// TestSeedPolicyThroughTheCLI attaches the seeds' least-privilege policy to
+// a principal with the CLI and uses its key through the aws CLI.
+func TestSeedPolicyThroughTheCLI(t *testing.T) {
+	if _, err := exec.LookPath("aws"); err != nil {
+		testenv.Require(t, "aws CLI", "a principal's policy is exercised through the aws CLI")
+	}
+	s := startServer(t)
+	c := &cli{t: t, home: t.TempDir(), dataDir: s.dataDir}
+	admin := func(args ...string) (int, string) { return runAWS(t, s, c.home, s.creds, args...) }
+	for _, n := range []string{"staging/myapp/mysql/mysql-root-password", "staging/myapp/mysql/mysql-user-password", "staging/myapp/other"} {
+		if code, out := admin("secretsmanager", "create-secret", "--name", n, "--secret-string", "value"); code != 0 {
+			t.Fatalf("create %s: %s", n, out)
+		}
+	}
+	policy := filepath.Join(c.home, "policy.json")
+	os.WriteFile(policy, []byte(`{
+  "Version": "2012-10-17",
+  "Statement": [{
+    "Effect": "Allow",
+    "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+    "Resource": [
+      "arn:aws:secretsmanager:us-east-1:000000000000:secret:staging/myapp/mysql/mysql-root-password",
+      "arn:aws:secretsmanager:us-east-1:000000000000:secret:staging/myapp/mysql/mysql-user-password"
+    ]
+  }]
+}`), 0o600)
+	c.ok(nil, "principal", "create", "--name", "app")
+	c.ok(nil, "principal", "attach-policy", "--name", "app", "--policy-name", "read-mysql", "--policy-document", "file://"+policy)
+	c.fails(exitRejected, []byte(`{"Statement":[]}`), "principal", "attach-policy", "--name", "app", "--policy-name", "bad", "--policy-document", "-")
+	appCreds := filepath.Join(c.home, "app-credentials")
+	c.ok(nil, "principal", "create-access-key", "--name", "app", "--credentials-file", appCreds)
+	app := func(args ...string) (int, string) { return runAWS(t, s, c.home, appCreds, args...) }
+	if code, out := app("secretsmanager", "get-secret-value", "--secret-id", "staging/myapp/mysql/mysql-user-password", "--query", "SecretString", "--output", "text"); code != 0 || strings.TrimSpace(out) != "value" {
+		t.Fatalf("allowed read: exit %d", code)
+	}
+	for _, args := range [][]string{
+		{"secretsmanager", "get-secret-value", "--secret-id", "staging/myapp/other"},
+		{"secretsmanager", "put-secret-value", "--secret-id", "staging/myapp/mysql/mysql-user-password", "--secret-string", "x"},
+		{"secretsmanager", "list-secrets"},
+	} {
+		if code, out := app(args...); code == 0 || !strings.Contains(out, "AccessDeniedException") {
+			t.Fatalf("%s: exit %d, want AccessDeniedException", strings.Join(args[:2], " "), code)
+		}
+	}
+}
+
+func runAWS(t *testing.T, s *server, home, creds string, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command("aws", args...)
+	cmd.Env = append(s.awsEnv(home), "AWS_SHARED_CREDENTIALS_FILE="+creds)
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode(), string(out)
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return 0, string(out)
+}

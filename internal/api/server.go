@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/dbwarden/dbwarden/internal/audit"
+	"github.com/dbwarden/dbwarden/internal/authz"
 	"github.com/dbwarden/dbwarden/internal/secret"
 	"github.com/dbwarden/dbwarden/internal/store"
 )
@@ -29,8 +30,9 @@ const MaxBodyBytes = 1 << 20
 
 // Identity is the principal a request was signed by.
 type Identity struct {
-	ARN   string
-	Admin bool
+	ARN      string
+	Admin    bool
+	Policies []*authz.Policy // identity policies; ignored for admins
 }
 
 // ErrNoSuchKey is what a KeyLookup returns, wrapped, for an unknown key id.
@@ -45,10 +47,14 @@ type Config struct {
 	Lookup KeyLookup
 	// Record appends an audit record for a request the store never saw
 	// (refused before, or malformed).
-	Record func(ctx context.Context, rec audit.Record) error
-	Region string
-	Logger *slog.Logger
-	Now    func() time.Time
+	Record    func(ctx context.Context, rec audit.Record) error
+	Region    string
+	Account   string
+	Partition string
+	// Secrets resolves SecretIds for authorization.
+	Secrets SecretInfo
+	Logger  *slog.Logger
+	Now     func() time.Time
 	// Gauges returns the store's gauges for /metrics (secrets, audit
 	// chain length), named as Prometheus metrics.
 	Gauges func(ctx context.Context) map[string]float64
@@ -68,6 +74,12 @@ type Server struct {
 func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Account == "" {
+		cfg.Account = "000000000000"
+	}
+	if cfg.Partition == "" {
+		cfg.Partition = "aws"
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -142,8 +154,8 @@ func (s *Server) serveAPI(rw http.ResponseWriter, r *http.Request) {
 		fail(&apiError{400, secret.CodeInvalidRequest, "dbwarden does not support the " + op + " operation yet."}, id.ARN)
 		return
 	}
-	if !id.Admin {
-		fail(&apiError{400, "AccessDeniedException", "User: " + id.ARN + " is not authorized to perform: secretsmanager:" + op + " because no identity-based policy allows the secretsmanager:" + op + " action"}, id.ARN)
+	if e := s.authorize(r, id, op, body); e != nil {
+		fail(e, id.ARN)
 		return
 	}
 	ctx := audit.WithCaller(r.Context(), caller)

@@ -24,6 +24,7 @@ import (
 
 	"github.com/dbwarden/dbwarden/internal/api"
 	"github.com/dbwarden/dbwarden/internal/audit"
+	"github.com/dbwarden/dbwarden/internal/authz"
 	"github.com/dbwarden/dbwarden/internal/keys/filekeys"
 	"github.com/dbwarden/dbwarden/internal/store/sqlitestore"
 )
@@ -36,6 +37,8 @@ type fixture struct {
 	reader        *secretsmanager.Client // a principal that is not an admin
 	readerKey     string
 	readerSecret  string
+	// policies are the identity policies of principals, by name.
+	policies map[string][]*authz.Policy
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -51,7 +54,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	f := &fixture{store: s}
+	f := &fixture{store: s, policies: map[string][]*authz.Policy{}}
 	if _, err := s.CreatePrincipal(ctx, "admin", true); err != nil {
 		t.Fatal(err)
 	}
@@ -74,11 +77,12 @@ func newFixture(t *testing.T) *fixture {
 			if err != nil {
 				return api.Identity{}, nil, err
 			}
-			return api.Identity{ARN: p.ARN, Admin: p.Admin}, key, nil
+			return api.Identity{ARN: p.ARN, Admin: p.Admin, Policies: f.policies[p.Name]}, key, nil
 		},
-		Record: s.RecordEvent,
-		Region: "us-east-1",
-		Gauges: s.Gauges,
+		Secrets: s.SecretInfo,
+		Record:  s.RecordEvent,
+		Region:  "us-east-1",
+		Gauges:  s.Gauges,
 	}))
 	t.Cleanup(srv.Close)
 	f.url = srv.URL
@@ -401,4 +405,101 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("/metrics lacks %q", want)
 		}
 	}
+}
+
+func TestIdentityPolicies(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, n := range []string{"env/project/mysql/mysql-root-password", "env/project/mysql/mysql-user-password", "env/project/other"} {
+		if _, err := f.client.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(n), SecretString: aws.String("v-" + n),
+			Tags: []smtypes.Tag{{Key: aws.String("env"), Value: aws.String("prod")}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	parse := func(doc string) *authz.Policy {
+		p, err := authz.Parse([]byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	// Seeds 000 and 003: read and describe two named secrets, nothing else.
+	f.policies["app"] = []*authz.Policy{parse(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
+		"Action":["secretsmanager:GetSecretValue","secretsmanager:DescribeSecret"],
+		"Resource":["arn:aws:secretsmanager:us-east-1:000000000000:secret:env/project/mysql/mysql-root-password",
+		            "arn:aws:secretsmanager:us-east-1:000000000000:secret:env/project/mysql/mysql-user-password"]}]}`)}
+	r := f.reader
+	t.Run("the seed policy allows reading its secrets", func(t *testing.T) {
+		for _, n := range []string{"env/project/mysql/mysql-root-password", "env/project/mysql/mysql-user-password"} {
+			g, err := r.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(n)})
+			if err != nil || *g.SecretString != "v-"+n {
+				t.Fatalf("read %s: %v", n, err)
+			}
+			if _, err := r.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(n)}); err != nil {
+				t.Fatalf("describe %s: %v", n, err)
+			}
+		}
+	})
+	t.Run("the seed policy denies everything else", func(t *testing.T) {
+		_, err := r.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("env/project/other")})
+		wantAPIError(t, err, "AccessDeniedException")
+		_, err = r.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String("env/project/mysql/mysql-root-password"), SecretString: aws.String("x")})
+		wantAPIError(t, err, "AccessDeniedException")
+		_, err = r.ListSecrets(ctx, &secretsmanager.ListSecretsInput{})
+		wantAPIError(t, err, "AccessDeniedException")
+		_, err = r.DeleteSecret(ctx, &secretsmanager.DeleteSecretInput{SecretId: aws.String("env/project/mysql/mysql-root-password")})
+		wantAPIError(t, err, "AccessDeniedException")
+		_, err = r.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("env/project/missing")})
+		wantAPIError(t, err, "AccessDeniedException")
+		g, err := f.client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("env/project/mysql/mysql-root-password")})
+		if err != nil || *g.SecretString != "v-env/project/mysql/mysql-root-password" {
+			t.Fatal("a denied write changed the secret")
+		}
+	})
+	t.Run("an explicit deny wins and says so", func(t *testing.T) {
+		if _, err := f.store.CreatePrincipal(ctx, "auditor", false); err != nil {
+			t.Fatal(err)
+		}
+		key, sec, err := f.store.CreateAccessKey(ctx, "auditor")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.policies["auditor"] = []*authz.Policy{
+			parse(`{"Statement":{"Effect":"Allow","Action":"secretsmanager:*","Resource":"*"}}`),
+			parse(`{"Statement":{"Effect":"Deny","Action":"secretsmanager:GetSecretValue","Resource":"*","Condition":{"StringEquals":{"secretsmanager:ResourceTag/env":"prod"}}}}`),
+		}
+		a := f.newClient(key, sec, "us-east-1")
+		_, err = a.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("env/project/other")})
+		wantAPIError(t, err, "AccessDeniedException")
+		var ae smithy.APIError
+		errors.As(err, &ae)
+		if !strings.Contains(ae.ErrorMessage(), "explicit deny") {
+			t.Fatalf("message %q does not say the deny is explicit", ae.ErrorMessage())
+		}
+		if _, err := a.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String("env/project/other")}); err != nil {
+			t.Fatalf("describe, which the deny does not cover: %v", err)
+		}
+		if _, err := a.ListSecrets(ctx, &secretsmanager.ListSecretsInput{}); err != nil {
+			t.Fatalf("list: %v", err)
+		}
+	})
+	t.Run("a source address condition", func(t *testing.T) {
+		for name, cidr := range map[string]string{"local": "127.0.0.0/8", "remote": "10.0.0.0/8"} {
+			if _, err := f.store.CreatePrincipal(ctx, name, false); err != nil {
+				t.Fatal(err)
+			}
+			key, sec, err := f.store.CreateAccessKey(ctx, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.policies[name] = []*authz.Policy{parse(`{"Statement":{"Effect":"Allow","Action":"secretsmanager:DescribeSecret","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"` + cidr + `"}}}}`)}
+			_, err = f.newClient(key, sec, "us-east-1").DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String("env/project/other")})
+			if name == "local" && err != nil {
+				t.Fatalf("from loopback with 127.0.0.0/8 allowed: %v", err)
+			}
+			if name == "remote" {
+				wantAPIError(t, err, "AccessDeniedException")
+			}
+		}
+	})
 }

@@ -252,3 +252,79 @@ func (s *Store) DeleteAccessKey(ctx context.Context, keyID string) error {
 		return nil
 	})
 }
+
+// PutPrincipalPolicy attaches a policy document to a principal under a
+// name, replacing one of the same name. The caller validates the document.
+func (s *Store) PutPrincipalPolicy(ctx context.Context, principal, name, document string) error {
+	return s.adminTx(ctx, "iam:PutUserPolicy", principal+"/"+name, func(tx *txn) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM principals WHERE name = ?`, principal).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return fmt.Errorf("attach policy to %q: %w", principal, ErrNoSuchPrincipal)
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO principal_policies (principal, name, document) VALUES (?, ?, ?)
+			ON CONFLICT (principal, name) DO UPDATE SET document = excluded.document`, principal, name, document)
+		return err
+	})
+}
+
+// ErrNoSuchPolicy is returned for a policy name a principal does not have.
+var ErrNoSuchPolicy = errors.New("no such policy")
+
+// DeletePrincipalPolicy detaches a named policy from a principal.
+func (s *Store) DeletePrincipalPolicy(ctx context.Context, principal, name string) error {
+	return s.adminTx(ctx, "iam:DeleteUserPolicy", principal+"/"+name, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM principal_policies WHERE principal = ? AND name = ?`, principal, name)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("detach policy %q from %q: %w", name, principal, ErrNoSuchPolicy)
+		}
+		return nil
+	})
+}
+
+// PrincipalPolicies returns a principal's policy documents by name.
+func (s *Store) PrincipalPolicies(ctx context.Context, principal string) (map[string]string, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT name, document FROM principal_policies WHERE principal = ?`, principal)
+	if err != nil {
+		return nil, fmt.Errorf("principal policies: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var n, d string
+		if err := rows.Scan(&n, &d); err != nil {
+			return nil, fmt.Errorf("principal policies: %w", err)
+		}
+		out[n] = d
+	}
+	return out, rows.Err()
+}
+
+// SecretInfo returns what authorization needs to know of a secret: its
+// ARN, name and tags. It reads a snapshot and records nothing; ok is false
+// when no secret has that id.
+func (s *Store) SecretInfo(ctx context.Context, id string) (arn, name string, tags map[string]string, ok bool, err error) {
+	rtx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return "", "", nil, false, err
+	}
+	defer rtx.Rollback()
+	tx := &txn{Tx: rtx, cache: s.rstmts}
+	r, err := s.find(ctx, tx, id)
+	if err != nil {
+		if isNotFound(err) {
+			return "", "", nil, false, nil
+		}
+		return "", "", nil, false, err
+	}
+	tags = map[string]string{}
+	for _, t := range r.sec.Tags {
+		tags[t.Key] = t.Value
+	}
+	return r.sec.ARN, r.sec.Name, tags, true, nil
+}

@@ -46,4 +46,12 @@ var migrations = [][]string{
 			wrapped_key BLOB    NOT NULL
 		)`,
 	},
+	{
+		`CREATE TABLE principal_policies (
+			principal TEXT NOT NULL REFERENCES principals(name) ON DELETE CASCADE,
+			name      TEXT NOT NULL,
+			document  TEXT NOT NULL,
+			PRIMARY KEY (principal, name)
+		)`,
+	},
 }

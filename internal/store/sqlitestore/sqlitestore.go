@@ -424,3 +424,8 @@ func fromMicros(us int64) time.Time {
 	}
 	return time.UnixMicro(us).UTC()
 }
+
+// isNotFound tells an id that names no secret from a failure.
+func isNotFound(err error) bool {
+	return secret.IsCode(err, secret.CodeResourceNotFound) || secret.IsCode(err, secret.CodeInvalidParameter)
+}
