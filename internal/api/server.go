@@ -166,11 +166,28 @@ func (s *Server) serveAPI(rw http.ResponseWriter, r *http.Request) {
 			fail(ae, id.ARN)
 			return
 		}
+		if storeless[op] {
+			fail(toAPIError(err), id.ARN)
+			return
+		}
 		writeError(w, toAPIError(err))
 		return
 	}
+	if storeless[op] {
+		// The store records its own operations; these it never sees.
+		rec := audit.Record{Time: s.cfg.Now().UTC(), Principal: id.ARN, Action: "secretsmanager:" + op,
+			Outcome: audit.OutcomeSuccess, RequestID: reqID, SourceIP: sourceIP}
+		if err := s.cfg.Record(r.Context(), rec); err != nil {
+			writeError(w, &apiError{500, secret.CodeInternalService, "An error occurred on the server side."})
+			return
+		}
+	}
 	writeJSON(w, out)
 }
+
+// storeless operations do not reach the store, so the server records them
+// in the audit trail itself.
+var storeless = map[string]bool{"GetRandomPassword": true}
 
 // authenticate checks the request's SigV4 signature and returns the
 // identity behind it; on failure it also returns the access key id it

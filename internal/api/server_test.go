@@ -334,6 +334,15 @@ func TestRefusedRequests(t *testing.T) {
 		_, err := f.reader.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("app/db")})
 		wantAPIError(t, err, "AccessDeniedException")
 	})
+	t.Run("GetRandomPassword is in the audit trail", func(t *testing.T) {
+		if _, err := f.client.GetRandomPassword(ctx, &secretsmanager.GetRandomPasswordInput{}); err != nil {
+			t.Fatal(err)
+		}
+		recs, err := audit.Query(ctx, f.store.DB(), audit.Filter{Action: "secretsmanager:GetRandomPassword"})
+		if err != nil || len(recs) != 1 || recs[0].Outcome != audit.OutcomeSuccess || !strings.HasSuffix(recs[0].Principal, ":user/admin") {
+			t.Fatalf("records of GetRandomPassword: got %+v %v, want one success by the admin", recs, err)
+		}
+	})
 	t.Run("every refused request is in the audit trail", func(t *testing.T) {
 		recs, err := audit.Query(ctx, f.store.DB(), audit.Filter{Outcome: audit.OutcomeFailure})
 		if err != nil {
