@@ -25,7 +25,7 @@ const credentialsFile = "admin-credentials"
 
 func (a *app) serverCmd() *cobra.Command {
 	var listen, certFile, keyFile string
-	var publicMetrics bool
+	var publicMetrics, selfSigned bool
 	cmd := &cobra.Command{
 		Use:   "server [--listen ADDR:PORT]",
 		Short: "Serve the AWS Secrets Manager API, so the aws CLI, boto3 and the AWS SDKs work against dbwarden",
@@ -37,7 +37,8 @@ On its first start on an empty data directory the server creates an admin
 principal and writes its access key once, in the AWS shared-credentials
 format, to DATA_DIR/admin-credentials (mode 0600): point the aws CLI at it
 with AWS_SHARED_CREDENTIALS_FILE. Plain HTTP is served on loopback only;
-any other address needs --tls-cert and --tls-key (TLS 1.2 or later).
+any other address needs --tls-cert and --tls-key, or --tls-self-signed
+(TLS 1.2 or later).
 SIGINT or SIGTERM stops it after in-flight requests finish.
 
 GET /healthz answers ok; GET /metrics gives Prometheus metrics (requests
@@ -48,6 +49,23 @@ length) to loopback clients, or to all with --metrics-public.`,
     aws --endpoint-url http://127.0.0.1:8470 secretsmanager list-secrets`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if selfSigned {
+				if certFile != "" || keyFile != "" {
+					return usagef("give --tls-self-signed or --tls-cert and --tls-key, not both")
+				}
+				if err := os.MkdirAll(a.cfg.DataDir, 0o700); err != nil {
+					return err
+				}
+				host, _, err := net.SplitHostPort(listen)
+				if err != nil {
+					return usagef("--listen %q: %v", listen, err)
+				}
+				var fp string
+				if certFile, keyFile, fp, err = selfSignedCert(a.cfg.DataDir, host); err != nil {
+					return fmt.Errorf("self-signed certificate: %w", err)
+				}
+				fmt.Fprintf(a.stderr, "TLS certificate %s\nfingerprint %s\n", certFile, fp)
+			}
 			return a.runServer(cmd.Context(), listen, certFile, keyFile, publicMetrics)
 		},
 	}
@@ -56,6 +74,7 @@ length) to loopback clients, or to all with --metrics-public.`,
 	f.StringVar(&certFile, "tls-cert", "", "TLS certificate file (PEM); required off loopback")
 	f.StringVar(&keyFile, "tls-key", "", "TLS private key file (PEM)")
 	f.BoolVar(&publicMetrics, "metrics-public", false, "serve /metrics to every client, not only loopback ones")
+	f.BoolVar(&selfSigned, "tls-self-signed", false, "serve TLS with a self-signed certificate kept in the data directory; prints its fingerprint")
 	return cmd
 }
 
@@ -69,7 +88,7 @@ func (a *app) runServer(ctx context.Context, listen, certFile, keyFile string, p
 		return usagef("give both --tls-cert and --tls-key")
 	}
 	if ip := net.ParseIP(host); !useTLS && (ip == nil || !ip.IsLoopback()) && host != "localhost" {
-		return usagef("--listen %s: plain HTTP is only served on loopback; give --tls-cert and --tls-key to listen on %q", listen, host)
+		return usagef("--listen %s: plain HTTP is only served on loopback; give --tls-cert and --tls-key, or --tls-self-signed, to listen on %q", listen, host)
 	}
 	var tlsConfig *tls.Config
 	if useTLS {

@@ -225,7 +225,7 @@ func TestServerRefusesPlainHTTPOffLoopback(t *testing.T) {
 
 func TestServerTLS(t *testing.T) {
 	home := t.TempDir()
-	certFile, keyFile, pool := selfSignedCert(t, home)
+	certFile, keyFile, pool := testCert(t, home)
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
 	s := startServerIn(t, home, client, "https", "--tls-cert", certFile, "--tls-key", keyFile)
 	t.Run("TLS 1.1 is refused", func(t *testing.T) {
@@ -248,9 +248,9 @@ func TestServerTLS(t *testing.T) {
 	})
 }
 
-// selfSignedCert writes a certificate for 127.0.0.1 and its key, and
+// testCert writes a certificate for 127.0.0.1 and its key, and
 // returns a pool that trusts it.
-func selfSignedCert(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
+func testCert(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -390,4 +390,22 @@ func runAWS(t *testing.T, s *server, home, creds string, args ...string) (int, s
 		t.Fatal(err)
 	}
 	return 0, string(out)
+}
+
+func TestServerSelfSignedTLS(t *testing.T) {
+	home := t.TempDir()
+	insecure := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}}}
+	s := startServerIn(t, home, insecure, "https", "--tls-self-signed")
+	resp, err := insecure.Get(s.endpoint + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cert := resp.TLS.PeerCertificates[0]
+	if !strings.Contains(s.log.String(), fingerprintOf(cert.Raw)) {
+		t.Fatal("the server did not print the fingerprint of the certificate it serves")
+	}
+	if fi, err := os.Stat(filepath.Join(s.dataDir, "server-key.pem")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("server key file: %v, want mode 0600", err)
+	}
 }
