@@ -150,6 +150,9 @@ func (s *Server) serveAPI(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h, ok := handlers[op]
+	if op == "BatchGetSecretValue" {
+		h, ok = func(ctx context.Context, _ *Server, body []byte) (any, error) { return s.batchGet(ctx, r, id, body) }, true
+	}
 	if !ok {
 		fail(&apiError{400, secret.CodeInvalidRequest, "dbwarden does not support the " + op + " operation yet."}, id.ARN)
 		return

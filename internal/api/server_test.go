@@ -192,8 +192,16 @@ func TestSDKClientEveryOperation(t *testing.T) {
 	wantAPIError(t, err, "ResourceNotFoundException")
 	_, err = c.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("bad name!"), SecretString: aws.String("x")})
 	wantAPIError(t, err, "InvalidParameterException")
-	_, err = c.BatchGetSecretValue(ctx, &secretsmanager.BatchGetSecretValueInput{SecretIdList: []string{name}})
-	wantAPIError(t, err, "InvalidRequestException")
+	b, err := c.BatchGetSecretValue(ctx, &secretsmanager.BatchGetSecretValueInput{SecretIdList: []string{name, "missing"}})
+	if err != nil || len(b.SecretValues) != 1 || *b.SecretValues[0].Name != name || len(b.Errors) != 1 || *b.Errors[0].ErrorCode != "ResourceNotFoundException" {
+		t.Fatalf("batch get: got %d values and %d errors (%v), want one of each", len(b.SecretValues), len(b.Errors), err)
+	}
+	b, err = c.BatchGetSecretValue(ctx, &secretsmanager.BatchGetSecretValueInput{Filters: []smtypes.Filter{{Key: smtypes.FilterNameStringTypeName, Values: []string{"staging/"}}}})
+	if err != nil || len(b.SecretValues) != 1 {
+		t.Fatalf("batch get by filter: got %v %v", b, err)
+	}
+	_, err = c.BatchGetSecretValue(ctx, &secretsmanager.BatchGetSecretValueInput{})
+	wantAPIError(t, err, "InvalidParameterException")
 }
 
 // signed returns a request for op signed with the admin's key, for tests
@@ -460,6 +468,8 @@ func TestIdentityPolicies(t *testing.T) {
 		wantAPIError(t, err, "AccessDeniedException")
 		_, err = r.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("env/project/missing")})
 		wantAPIError(t, err, "AccessDeniedException")
+		_, err = r.BatchGetSecretValue(ctx, &secretsmanager.BatchGetSecretValueInput{SecretIdList: []string{"env/project/other"}})
+		wantAPIError(t, err, "AccessDeniedException")
 		g, err := f.client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("env/project/mysql/mysql-root-password")})
 		if err != nil || *g.SecretString != "v-env/project/mysql/mysql-root-password" {
 			t.Fatal("a denied write changed the secret")
@@ -490,6 +500,11 @@ func TestIdentityPolicies(t *testing.T) {
 		}
 		if _, err := a.ListSecrets(ctx, &secretsmanager.ListSecretsInput{}); err != nil {
 			t.Fatalf("list: %v", err)
+		}
+		// In a batch, the denied secret is an error entry, not a failed call.
+		b, err := a.BatchGetSecretValue(ctx, &secretsmanager.BatchGetSecretValueInput{SecretIdList: []string{"env/project/other"}})
+		if err != nil || len(b.SecretValues) != 0 || len(b.Errors) != 1 || *b.Errors[0].ErrorCode != "AccessDeniedException" {
+			t.Fatalf("batch get of a denied secret: got %v %v, want one AccessDeniedException entry", b, err)
 		}
 	})
 	t.Run("a source address condition", func(t *testing.T) {
