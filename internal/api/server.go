@@ -190,7 +190,7 @@ func (s *Server) serveAPI(rw http.ResponseWriter, r *http.Request) {
 
 // storeless operations do not reach the store, so the server records them
 // in the audit trail itself.
-var storeless = map[string]bool{"GetRandomPassword": true}
+var storeless = map[string]bool{"GetRandomPassword": true, "ValidateResourcePolicy": true}
 
 // authenticate checks the request's SigV4 signature and returns the
 // identity behind it; on failure it also returns the access key id it

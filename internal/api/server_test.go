@@ -527,3 +527,55 @@ func TestIdentityPolicies(t *testing.T) {
 		}
 	})
 }
+
+func TestResourcePolicies(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	c := f.client
+	if _, err := c.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("shared/db"), SecretString: aws.String("shared-value")}); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("a malformed policy is refused", func(t *testing.T) {
+		_, err := c.PutResourcePolicy(ctx, &secretsmanager.PutResourcePolicyInput{SecretId: aws.String("shared/db"), ResourcePolicy: aws.String(`{"Statement":`)})
+		wantAPIError(t, err, "MalformedPolicyDocumentException")
+	})
+	public := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"secretsmanager:GetSecretValue","Resource":"*"}]}`
+	t.Run("a public policy is blocked by default", func(t *testing.T) {
+		_, err := c.PutResourcePolicy(ctx, &secretsmanager.PutResourcePolicyInput{SecretId: aws.String("shared/db"), ResourcePolicy: aws.String(public)})
+		wantAPIError(t, err, "PublicPolicyException")
+		v, err := c.ValidateResourcePolicy(ctx, &secretsmanager.ValidateResourcePolicyInput{ResourcePolicy: aws.String(public)})
+		if err != nil || v.PolicyValidationPassed || len(v.ValidationErrors) != 1 || *v.ValidationErrors[0].CheckName != "PUBLIC_ACCESS_CHECK" {
+			t.Fatalf("validate a public policy: got %+v %v", v, err)
+		}
+	})
+	t.Run("a resource policy grants a principal without identity policies", func(t *testing.T) {
+		_, err := f.reader.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("shared/db")})
+		wantAPIError(t, err, "AccessDeniedException")
+		grant := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:user/app"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}]}`
+		if _, err := c.PutResourcePolicy(ctx, &secretsmanager.PutResourcePolicyInput{SecretId: aws.String("shared/db"), ResourcePolicy: aws.String(grant)}); err != nil {
+			t.Fatal(err)
+		}
+		g, err := f.reader.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("shared/db")})
+		if err != nil || *g.SecretString != "shared-value" {
+			t.Fatalf("read through the resource policy: %v", err)
+		}
+		got, err := c.GetResourcePolicy(ctx, &secretsmanager.GetResourcePolicyInput{SecretId: aws.String("shared/db")})
+		if err != nil || *got.ResourcePolicy != grant {
+			t.Fatalf("get resource policy: %v", err)
+		}
+	})
+	t.Run("a resource policy's explicit deny stops even an admin", func(t *testing.T) {
+		deny := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"secretsmanager:DeleteSecret","Resource":"*"}]}`
+		if _, err := c.PutResourcePolicy(ctx, &secretsmanager.PutResourcePolicyInput{SecretId: aws.String("shared/db"), ResourcePolicy: aws.String(deny)}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := c.DeleteSecret(ctx, &secretsmanager.DeleteSecretInput{SecretId: aws.String("shared/db")})
+		wantAPIError(t, err, "AccessDeniedException")
+		if _, err := c.DeleteResourcePolicy(ctx, &secretsmanager.DeleteResourcePolicyInput{SecretId: aws.String("shared/db")}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.DeleteSecret(ctx, &secretsmanager.DeleteSecretInput{SecretId: aws.String("shared/db")}); err != nil {
+			t.Fatalf("delete once the policy is gone: %v", err)
+		}
+	})
+}

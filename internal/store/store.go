@@ -40,6 +40,13 @@ type Store interface {
 	RestoreSecret(ctx context.Context, in *RestoreSecretInput) (*RestoreSecretOutput, error)
 	TagResource(ctx context.Context, in *TagResourceInput) error
 	UntagResource(ctx context.Context, in *UntagResourceInput) error
+	// PutResourcePolicy attaches a resource policy to a secret, replacing
+	// any; the caller has validated the document. GetResourcePolicy
+	// returns an empty ResourcePolicy when there is none, and
+	// DeleteResourcePolicy succeeds when there is none.
+	PutResourcePolicy(ctx context.Context, in *PutResourcePolicyInput) (*PutResourcePolicyOutput, error)
+	GetResourcePolicy(ctx context.Context, in *GetResourcePolicyInput) (*GetResourcePolicyOutput, error)
+	DeleteResourcePolicy(ctx context.Context, in *DeleteResourcePolicyInput) (*DeleteResourcePolicyOutput, error)
 	// Purge removes the secrets whose recovery window ended before now and
 	// returns their ARNs.
 	Purge(ctx context.Context, now time.Time) ([]string, error)
@@ -252,4 +259,51 @@ type TagResourceInput struct {
 type UntagResourceInput struct {
 	SecretId string   `json:"SecretId"`
 	TagKeys  []string `json:"TagKeys"`
+}
+
+// PutResourcePolicyInput is PutResourcePolicy's request.
+type PutResourcePolicyInput struct {
+	SecretId          string `json:"SecretId"`
+	ResourcePolicy    string `json:"ResourcePolicy"`
+	BlockPublicPolicy *bool  `json:"BlockPublicPolicy,omitempty"`
+}
+
+// PutResourcePolicyOutput is PutResourcePolicy's response.
+type PutResourcePolicyOutput struct {
+	ARN  string `json:"ARN"`
+	Name string `json:"Name"`
+}
+
+// GetResourcePolicyInput is GetResourcePolicy's request.
+type GetResourcePolicyInput struct {
+	SecretId string `json:"SecretId"`
+}
+
+// GetResourcePolicyOutput is GetResourcePolicy's response.
+type GetResourcePolicyOutput struct {
+	ARN            string `json:"ARN"`
+	Name           string `json:"Name"`
+	ResourcePolicy string `json:"ResourcePolicy,omitempty"`
+}
+
+// DeleteResourcePolicyInput is DeleteResourcePolicy's request.
+type DeleteResourcePolicyInput struct {
+	SecretId string `json:"SecretId"`
+}
+
+// DeleteResourcePolicyOutput is DeleteResourcePolicy's response.
+type DeleteResourcePolicyOutput struct {
+	ARN  string `json:"ARN"`
+	Name string `json:"Name"`
+}
+
+// MaxResourcePolicyBytes is the largest resource policy a secret takes.
+const MaxResourcePolicyBytes = 20480
+
+// SecretFacts is what authorization needs to know of a secret.
+type SecretFacts struct {
+	ARN            string
+	Name           string
+	Tags           map[string]string
+	ResourcePolicy string
 }

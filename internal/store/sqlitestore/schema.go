@@ -54,4 +54,7 @@ var migrations = [][]string{
 			PRIMARY KEY (principal, name)
 		)`,
 	},
+	{
+		`ALTER TABLE secrets ADD COLUMN resource_policy TEXT NOT NULL DEFAULT ''`,
+	},
 }

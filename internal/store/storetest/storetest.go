@@ -119,6 +119,7 @@ var tests = []struct {
 	{"ListSecrets pages with MaxResults and NextToken and sorts", testListPaging},
 	{"ListSecrets hides deleted secrets unless asked", testListDeleted},
 	{"ListSecretVersionIds lists newest first and pages", testListVersions},
+	{"a resource policy is put, read back and deleted", testResourcePolicy},
 }
 
 // ---- helpers ----
@@ -796,4 +797,29 @@ func testListVersions(t *testing.T, e *env) {
 	if l.ARN == "" || l.Name != "lv" {
 		t.Fatalf("list versions: got ARN %q name %q", l.ARN, l.Name)
 	}
+}
+
+func testResourcePolicy(t *testing.T, e *env) {
+	e.create(t, "rp", "v")
+	g := must(e.GetResourcePolicy(e.ctx, &store.GetResourcePolicyInput{SecretId: "rp"}))
+	if g.ResourcePolicy != "" || g.Name != "rp" {
+		t.Fatalf("policy of a new secret: got %q, want none", g.ResourcePolicy)
+	}
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"secretsmanager:DeleteSecret","Resource":"*"}]}`
+	must(e.PutResourcePolicy(e.ctx, &store.PutResourcePolicyInput{SecretId: "rp", ResourcePolicy: doc}))
+	if g := must(e.GetResourcePolicy(e.ctx, &store.GetResourcePolicyInput{SecretId: "rp"})); g.ResourcePolicy != doc {
+		t.Fatalf("policy read back: got %q, want %q", g.ResourcePolicy, doc)
+	}
+	must(e.DeleteResourcePolicy(e.ctx, &store.DeleteResourcePolicyInput{SecretId: "rp"}))
+	must(e.DeleteResourcePolicy(e.ctx, &store.DeleteResourcePolicyInput{SecretId: "rp"}))
+	if g := must(e.GetResourcePolicy(e.ctx, &store.GetResourcePolicyInput{SecretId: "rp"})); g.ResourcePolicy != "" {
+		t.Fatalf("policy after delete: got %q, want none", g.ResourcePolicy)
+	}
+	_, err := e.PutResourcePolicy(e.ctx, &store.PutResourcePolicyInput{SecretId: "rp", ResourcePolicy: ""})
+	wantCode(t, err, secret.CodeInvalidParameter)
+	_, err = e.PutResourcePolicy(e.ctx, &store.PutResourcePolicyInput{SecretId: "missing", ResourcePolicy: doc})
+	wantCode(t, err, secret.CodeResourceNotFound)
+	must(e.DeleteSecret(e.ctx, &store.DeleteSecretInput{SecretId: "rp"}))
+	_, err = e.PutResourcePolicy(e.ctx, &store.PutResourcePolicyInput{SecretId: "rp", ResourcePolicy: doc})
+	wantCode(t, err, secret.CodeInvalidRequest)
 }
