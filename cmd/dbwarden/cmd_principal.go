@@ -27,19 +27,34 @@ their attached identity policies allow.`,
 	}
 	var name, file string
 	var admin bool
+	var createTags []string
 	create := &cobra.Command{
 		Use:     "create --name NAME [--admin]",
 		Short:   "Create a principal",
 		Example: `  dbwarden principal create --name backup-job`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			tags, err := tagMap(createTags)
+			if err != nil {
+				return err
+			}
 			return a.withAdminStore(cmd, func(s *sqlitestore.Store) (any, error) {
-				return s.CreatePrincipal(a.callerContext(cmd.Context()), name, admin)
+				ctx := a.callerContext(cmd.Context())
+				p, err := s.CreatePrincipal(ctx, name, admin)
+				if err != nil || len(tags) == 0 {
+					return p, err
+				}
+				if err := s.TagPrincipal(ctx, name, tags); err != nil {
+					return nil, err
+				}
+				p.Tags = tags
+				return p, nil
 			})
 		},
 	}
 	create.Flags().StringVar(&name, "name", "", "principal name: 1-64 letters, digits and +=,.@_-")
 	create.Flags().BoolVar(&admin, "admin", false, "allow every API operation")
+	create.Flags().StringArrayVar(&createTags, "tags", nil, "tags as Key=K,Value=V (repeatable); policies see them as aws:PrincipalTag/K")
 	requireFlags(create, "name")
 
 	list := &cobra.Command{
@@ -218,7 +233,31 @@ secretsmanager:VersionStage.`,
 	listPol.Flags().StringVar(&lpName, "name", "", "principal name")
 	requireFlags(listPol, "name")
 
-	c.AddCommand(create, list, del, createKey, listKeys, delKey, attach, detach, listPol)
+	var tagName string
+	var tagArgs []string
+	tag := &cobra.Command{
+		Use:     "tag --name NAME --tags Key=K,Value=V ...",
+		Short:   "Add or replace a principal's tags (aws:PrincipalTag/K in policies)",
+		Example: `  dbwarden principal tag --name app --tags Key=team,Value=db`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			all, err := listArgs(tagArgs, args, "tags")
+			if err != nil {
+				return err
+			}
+			tags, err := tagMap(all)
+			if err != nil {
+				return err
+			}
+			return a.withAdminStore(cmd, func(s *sqlitestore.Store) (any, error) {
+				return nil, s.TagPrincipal(a.callerContext(cmd.Context()), tagName, tags)
+			})
+		},
+	}
+	tag.Flags().StringVar(&tagName, "name", "", "principal name")
+	tag.Flags().StringArrayVar(&tagArgs, "tags", nil, "tags as Key=K,Value=V (repeatable) or a JSON list")
+	requireFlags(tag, "name", "tags")
+
+	c.AddCommand(create, list, del, createKey, listKeys, delKey, attach, detach, listPol, tag)
 	return c
 }
 
@@ -243,4 +282,17 @@ func (a *app) withAdminStore(cmd *cobra.Command, fn func(s *sqlitestore.Store) (
 		return nil
 	}
 	return a.print(out)
+}
+
+// tagMap reads tags in the aws CLI's forms into a map.
+func tagMap(args []string) (map[string]string, error) {
+	tags, err := parseTags(args)
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]string{}
+	for _, t := range tags {
+		m[t.Key] = t.Value
+	}
+	return m, nil
 }

@@ -225,7 +225,7 @@ func keyLookup(s *sqlitestore.Store, logger *slog.Logger) api.KeyLookup {
 		if err != nil {
 			return api.Identity{}, nil, err
 		}
-		id := api.Identity{ARN: p.ARN, Admin: p.Admin}
+		id := api.Identity{ARN: p.ARN, Admin: p.Admin, Tags: p.Tags}
 		docs, err := s.PrincipalPolicies(ctx, p.Name)
 		if err != nil {
 			clear(key)

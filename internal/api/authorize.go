@@ -43,6 +43,9 @@ func (s *Server) authorize(r *http.Request, id Identity, op string, body []byte)
 	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		ctxKeys["aws:sourceip"] = []string{ip}
 	}
+	for k, v := range id.Tags {
+		ctxKeys["aws:principaltag/"+strings.ToLower(k)] = []string{v}
+	}
 	if in.VersionStage != "" {
 		ctxKeys["secretsmanager:versionstage"] = []string{in.VersionStage}
 	}

@@ -33,6 +33,7 @@ type Identity struct {
 	ARN      string
 	Admin    bool
 	Policies []*authz.Policy // identity policies; ignored for admins
+	Tags     map[string]string
 }
 
 // ErrNoSuchKey is what a KeyLookup returns, wrapped, for an unknown key id.

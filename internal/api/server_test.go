@@ -77,7 +77,7 @@ func newFixture(t *testing.T) *fixture {
 			if err != nil {
 				return api.Identity{}, nil, err
 			}
-			return api.Identity{ARN: p.ARN, Admin: p.Admin, Policies: f.policies[p.Name]}, key, nil
+			return api.Identity{ARN: p.ARN, Admin: p.Admin, Policies: f.policies[p.Name], Tags: p.Tags}, key, nil
 		},
 		Secrets: s.SecretInfo,
 		Record:  s.RecordEvent,
@@ -505,6 +505,28 @@ func TestIdentityPolicies(t *testing.T) {
 		b, err := a.BatchGetSecretValue(ctx, &secretsmanager.BatchGetSecretValueInput{SecretIdList: []string{"env/project/other"}})
 		if err != nil || len(b.SecretValues) != 0 || len(b.Errors) != 1 || *b.Errors[0].ErrorCode != "AccessDeniedException" {
 			t.Fatalf("batch get of a denied secret: got %v %v, want one AccessDeniedException entry", b, err)
+		}
+	})
+	t.Run("a principal tag condition", func(t *testing.T) {
+		for name, team := range map[string]string{"dba": "db", "web": "frontend"} {
+			if _, err := f.store.CreatePrincipal(ctx, name, false); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.store.TagPrincipal(ctx, name, map[string]string{"team": team}); err != nil {
+				t.Fatal(err)
+			}
+			key, sec, err := f.store.CreateAccessKey(ctx, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.policies[name] = []*authz.Policy{parse(`{"Statement":{"Effect":"Allow","Action":"secretsmanager:DescribeSecret","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"db"}}}}`)}
+			_, err = f.newClient(key, sec, "us-east-1").DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String("env/project/other")})
+			if team == "db" && err != nil {
+				t.Fatalf("principal tagged team=db: %v", err)
+			}
+			if team != "db" {
+				wantAPIError(t, err, "AccessDeniedException")
+			}
 		}
 	})
 	t.Run("a source address condition", func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -16,10 +17,11 @@ import (
 
 // Principal is an identity that signs API requests with its access keys.
 type Principal struct {
-	Name    string    `json:"UserName"`
-	ARN     string    `json:"Arn"`
-	Admin   bool      `json:"Admin"`
-	Created time.Time `json:"CreateDate"`
+	Name    string            `json:"UserName"`
+	ARN     string            `json:"Arn"`
+	Admin   bool              `json:"Admin"`
+	Created time.Time         `json:"CreateDate"`
+	Tags    map[string]string `json:"Tags,omitempty"`
 }
 
 // ErrNoSuchKey is returned by LookupAccessKey for an unknown access key id.
@@ -128,8 +130,9 @@ func (s *Store) LookupAccessKey(ctx context.Context, keyID string) (*Principal, 
 	var p Principal
 	var created int64
 	var ct, wk []byte
-	err := s.rdb.QueryRowContext(ctx, `SELECT p.name, p.arn, p.admin, p.created_at, k.ciphertext, k.wrapped_key
-		FROM access_keys k JOIN principals p ON p.name = k.principal WHERE k.key_id = ?`, keyID).Scan(&p.Name, &p.ARN, &p.Admin, &created, &ct, &wk)
+	var tags string
+	err := s.rdb.QueryRowContext(ctx, `SELECT p.name, p.arn, p.admin, p.created_at, p.tags, k.ciphertext, k.wrapped_key
+		FROM access_keys k JOIN principals p ON p.name = k.principal WHERE k.key_id = ?`, keyID).Scan(&p.Name, &p.ARN, &p.Admin, &created, &tags, &ct, &wk)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, fmt.Errorf("lookup access key: %w", ErrNoSuchKey)
 	}
@@ -137,6 +140,9 @@ func (s *Store) LookupAccessKey(ctx context.Context, keyID string) (*Principal, 
 		return nil, nil, fmt.Errorf("lookup access key: %w", err)
 	}
 	p.Created = fromMicros(created)
+	if err := json.Unmarshal([]byte(tags), &p.Tags); err != nil {
+		return nil, nil, fmt.Errorf("lookup access key: principal tags: %w", err)
+	}
 	secretKey, err := keys.Open(ctx, s.keys, ct, wk, map[string]string{"AccessKeyId": keyID})
 	if err != nil {
 		return nil, nil, fmt.Errorf("lookup access key: %w", err)
@@ -184,7 +190,7 @@ type AccessKey struct {
 
 // ListPrincipals returns every principal, by name.
 func (s *Store) ListPrincipals(ctx context.Context) ([]Principal, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT name, arn, admin, created_at FROM principals ORDER BY name`)
+	rows, err := s.db.QueryContext(ctx, `SELECT name, arn, admin, created_at, tags FROM principals ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("list principals: %w", err)
 	}
@@ -193,8 +199,12 @@ func (s *Store) ListPrincipals(ctx context.Context) ([]Principal, error) {
 	for rows.Next() {
 		var p Principal
 		var created int64
-		if err := rows.Scan(&p.Name, &p.ARN, &p.Admin, &created); err != nil {
+		var tags string
+		if err := rows.Scan(&p.Name, &p.ARN, &p.Admin, &created, &tags); err != nil {
 			return nil, fmt.Errorf("list principals: %w", err)
+		}
+		if err := json.Unmarshal([]byte(tags), &p.Tags); err != nil {
+			return nil, fmt.Errorf("list principals: tags of %s: %w", p.Name, err)
 		}
 		p.Created = fromMicros(created)
 		out = append(out, p)
@@ -331,4 +341,29 @@ func (s *Store) SecretInfo(ctx context.Context, id string) (store.SecretFacts, b
 		return store.SecretFacts{}, false, err
 	}
 	return f, true, nil
+}
+
+// TagPrincipal adds or replaces tags on a principal; policies see them as
+// aws:PrincipalTag/KEY.
+func (s *Store) TagPrincipal(ctx context.Context, name string, tags map[string]string) error {
+	return s.adminTx(ctx, "iam:TagUser", name, func(tx *txn) error {
+		var cur string
+		err := tx.QueryRowContext(ctx, `SELECT tags FROM principals WHERE name = ?`, name).Scan(&cur)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("tag principal %q: %w", name, ErrNoSuchPrincipal)
+		}
+		if err != nil {
+			return err
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal([]byte(cur), &m); err != nil {
+			return err
+		}
+		for k, v := range tags {
+			m[k] = v
+		}
+		b, _ := json.Marshal(m)
+		_, err = tx.ExecContext(ctx, `UPDATE principals SET tags = ? WHERE name = ?`, string(b), name)
+		return err
+	})
 }

@@ -57,4 +57,7 @@ var migrations = [][]string{
 	{
 		`ALTER TABLE secrets ADD COLUMN resource_policy TEXT NOT NULL DEFAULT ''`,
 	},
+	{
+		`ALTER TABLE principals ADD COLUMN tags TEXT NOT NULL DEFAULT '{}'`,
+	},
 }
