@@ -70,6 +70,8 @@ func init() {
 		return st.PutResourcePolicy(ctx, in)
 	})
 	handlers["GetResourcePolicy"] = call(store.Store.GetResourcePolicy)
+	handlers["RotateSecret"] = call(store.Store.RotateSecret)
+	handlers["CancelRotateSecret"] = call(store.Store.CancelRotateSecret)
 	handlers["DeleteResourcePolicy"] = call(store.Store.DeleteResourcePolicy)
 	handlers["ValidateResourcePolicy"] = call(func(st store.Store, ctx context.Context, in *validateInput) (*validateOutput, error) {
 		if in.ResourcePolicy == "" {

@@ -175,6 +175,17 @@ func TestSDKClientEveryOperation(t *testing.T) {
 	if _, err := c.UntagResource(ctx, &secretsmanager.UntagResourceInput{SecretId: aws.String(name), TagKeys: []string{"env"}}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := c.RotateSecret(ctx, &secretsmanager.RotateSecretInput{SecretId: aws.String(name), RotationLambdaARN: aws.String("dbwarden:mysql-single-user"),
+		RotationRules: &smtypes.RotationRulesType{ScheduleExpression: aws.String("rate(4 days)")}, RotateImmediately: aws.Bool(false)}); err != nil {
+		t.Fatal(err)
+	}
+	rd, err := c.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(name)})
+	if err != nil || !aws.ToBool(rd.RotationEnabled) || rd.NextRotationDate == nil || time.Until(*rd.NextRotationDate) < 3*24*time.Hour || *rd.RotationRules.ScheduleExpression != "rate(4 days)" {
+		t.Fatalf("describe after RotateSecret: %+v %v", rd, err)
+	}
+	if _, err := c.CancelRotateSecret(ctx, &secretsmanager.CancelRotateSecretInput{SecretId: aws.String(name)}); err != nil {
+		t.Fatal(err)
+	}
 	rp, err := c.GetRandomPassword(ctx, &secretsmanager.GetRandomPasswordInput{PasswordLength: aws.Int64(40), ExcludePunctuation: aws.Bool(true)})
 	if err != nil || len(*rp.RandomPassword) != 40 || strings.ContainsAny(*rp.RandomPassword, "!#$%") {
 		t.Fatalf("random password: got %d chars, %v", len(aws.ToString(rp.RandomPassword)), err)

@@ -52,6 +52,7 @@ type Secret struct {
 	DeletedDate time.Time
 	// DeletionDate is when a secret scheduled for deletion may be purged.
 	DeletionDate time.Time
+	Rotation     Rotation
 	Versions     []*Version
 }
 

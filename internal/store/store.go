@@ -47,6 +47,11 @@ type Store interface {
 	PutResourcePolicy(ctx context.Context, in *PutResourcePolicyInput) (*PutResourcePolicyOutput, error)
 	GetResourcePolicy(ctx context.Context, in *GetResourcePolicyInput) (*GetResourcePolicyOutput, error)
 	DeleteResourcePolicy(ctx context.Context, in *DeleteResourcePolicyInput) (*DeleteResourcePolicyOutput, error)
+	// RotateSecret stores a secret's rotation configuration and turns
+	// rotation on; CancelRotateSecret turns it off and keeps the
+	// configuration. Running rotations is the rotation engine's work.
+	RotateSecret(ctx context.Context, in *RotateSecretInput) (*RotateSecretOutput, error)
+	CancelRotateSecret(ctx context.Context, in *CancelRotateSecretInput) (*CancelRotateSecretOutput, error)
 	// Purge removes the secrets whose recovery window ended before now and
 	// returns their ARNs.
 	Purge(ctx context.Context, now time.Time) ([]string, error)
@@ -148,16 +153,21 @@ type DescribeSecretInput struct {
 // DescribeSecretOutput is DescribeSecret's response. It describes a secret
 // scheduled for deletion too.
 type DescribeSecretOutput struct {
-	ARN                string              `json:"ARN"`
-	Name               string              `json:"Name"`
-	Description        string              `json:"Description,omitempty"`
-	KmsKeyId           string              `json:"KmsKeyId,omitempty"`
-	CreatedDate        time.Time           `json:"CreatedDate"`
-	LastChangedDate    time.Time           `json:"LastChangedDate"`
-	LastAccessedDate   *time.Time          `json:"LastAccessedDate,omitempty"`
-	DeletedDate        *time.Time          `json:"DeletedDate,omitempty"`
-	Tags               []secret.Tag        `json:"Tags,omitempty"`
-	VersionIdsToStages map[string][]string `json:"VersionIdsToStages,omitempty"`
+	ARN                string                `json:"ARN"`
+	Name               string                `json:"Name"`
+	Description        string                `json:"Description,omitempty"`
+	KmsKeyId           string                `json:"KmsKeyId,omitempty"`
+	CreatedDate        time.Time             `json:"CreatedDate"`
+	LastChangedDate    time.Time             `json:"LastChangedDate"`
+	LastAccessedDate   *time.Time            `json:"LastAccessedDate,omitempty"`
+	DeletedDate        *time.Time            `json:"DeletedDate,omitempty"`
+	Tags               []secret.Tag          `json:"Tags,omitempty"`
+	VersionIdsToStages map[string][]string   `json:"VersionIdsToStages,omitempty"`
+	RotationEnabled    bool                  `json:"RotationEnabled,omitempty"`
+	RotationLambdaARN  string                `json:"RotationLambdaARN,omitempty"`
+	RotationRules      *secret.RotationRules `json:"RotationRules,omitempty"`
+	LastRotatedDate    *time.Time            `json:"LastRotatedDate,omitempty"`
+	NextRotationDate   *time.Time            `json:"NextRotationDate,omitempty"`
 }
 
 // Filter is one of ListSecrets' filters. Key is name, description,
@@ -306,4 +316,36 @@ type SecretFacts struct {
 	Name           string
 	Tags           map[string]string
 	ResourcePolicy string
+}
+
+// RotateSecretInput is RotateSecret's request. RotationLambdaARN names the
+// rotator: a Lambda function's ARN or a dbwarden rotator. RotateImmediately
+// defaults to true, which makes the next rotation due now.
+type RotateSecretInput struct {
+	SecretId           string                `json:"SecretId"`
+	ClientRequestToken string                `json:"ClientRequestToken,omitempty"`
+	RotationLambdaARN  string                `json:"RotationLambdaARN,omitempty"`
+	RotationRules      *secret.RotationRules `json:"RotationRules,omitempty"`
+	RotateImmediately  *bool                 `json:"RotateImmediately,omitempty"`
+}
+
+// RotateSecretOutput is RotateSecret's response: VersionId is the version
+// the requested rotation will create.
+type RotateSecretOutput struct {
+	ARN       string `json:"ARN"`
+	Name      string `json:"Name"`
+	VersionId string `json:"VersionId,omitempty"`
+}
+
+// CancelRotateSecretInput is CancelRotateSecret's request.
+type CancelRotateSecretInput struct {
+	SecretId string `json:"SecretId"`
+}
+
+// CancelRotateSecretOutput is CancelRotateSecret's response; VersionId is
+// the AWSPENDING version of a rotation that was under way.
+type CancelRotateSecretOutput struct {
+	ARN       string `json:"ARN"`
+	Name      string `json:"Name"`
+	VersionId string `json:"VersionId,omitempty"`
 }

@@ -346,6 +346,16 @@ func (s *Store) DescribeSecret(ctx context.Context, in *store.DescribeSecretInpu
 			CreatedDate: e.CreatedDate, LastChangedDate: e.LastChangedDate, LastAccessedDate: e.LastAccessedDate,
 			DeletedDate: e.DeletedDate, Tags: e.Tags, VersionIdsToStages: e.SecretVersionsToStages,
 		}
+		if rot := r.sec.Rotation; rot.Rotator != "" {
+			out.RotationEnabled = rot.Enabled
+			out.RotationLambdaARN = rot.Rotator
+			rules := rot.Rules
+			out.RotationRules = &rules
+			out.LastRotatedDate = timePtr(rot.LastRotated)
+			if rot.Enabled {
+				out.NextRotationDate = timePtr(rot.NextDue)
+			}
+		}
 		return nil, nil
 	})
 	if err != nil {

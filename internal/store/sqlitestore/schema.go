@@ -60,4 +60,11 @@ var migrations = [][]string{
 	{
 		`ALTER TABLE principals ADD COLUMN tags TEXT NOT NULL DEFAULT '{}'`,
 	},
+	{
+		`ALTER TABLE secrets ADD COLUMN rotation_enabled INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE secrets ADD COLUMN rotator TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE secrets ADD COLUMN rotation_rules TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE secrets ADD COLUMN last_rotated INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE secrets ADD COLUMN next_rotation INTEGER NOT NULL DEFAULT 0`,
+	},
 }

@@ -259,7 +259,8 @@ type row struct {
 	stages map[string]string
 }
 
-const secretColumns = `id, arn, name, description, kms_key_id, tags, created_at, changed_at, accessed_at, deleted_at, deletion_at`
+const secretColumns = `id, arn, name, description, kms_key_id, tags, created_at, changed_at, accessed_at, deleted_at, deletion_at,
+	rotation_enabled, rotator, rotation_rules, last_rotated, next_rotation`
 
 func (s *Store) find(ctx context.Context, tx *txn, id string) (*row, error) {
 	if id == "" {
@@ -318,10 +319,19 @@ func (s *Store) scanSecret(sc scanner) (*row, error) {
 	var r row
 	var sec secret.Secret
 	var tags string
-	var created, changed, accessed, deleted, deletion int64
-	if err := sc.Scan(&r.id, &sec.ARN, &sec.Name, &sec.Description, &sec.KMSKeyID, &tags, &created, &changed, &accessed, &deleted, &deletion); err != nil {
+	var created, changed, accessed, deleted, deletion, lastRotated, nextRotation int64
+	var rules string
+	if err := sc.Scan(&r.id, &sec.ARN, &sec.Name, &sec.Description, &sec.KMSKeyID, &tags, &created, &changed, &accessed, &deleted, &deletion,
+		&sec.Rotation.Enabled, &sec.Rotation.Rotator, &rules, &lastRotated, &nextRotation); err != nil {
 		return nil, err
 	}
+	if rules != "" {
+		if err := json.Unmarshal([]byte(rules), &sec.Rotation.Rules); err != nil {
+			return nil, fmt.Errorf("decode rotation rules: %w", err)
+		}
+	}
+	sec.Rotation.LastRotated = fromMicros(lastRotated)
+	sec.Rotation.NextDue = fromMicros(nextRotation)
 	if err := json.Unmarshal([]byte(tags), &sec.Tags); err != nil {
 		return nil, fmt.Errorf("decode tags: %w", err)
 	}

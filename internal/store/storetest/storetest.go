@@ -120,6 +120,7 @@ var tests = []struct {
 	{"ListSecrets hides deleted secrets unless asked", testListDeleted},
 	{"ListSecretVersionIds lists newest first and pages", testListVersions},
 	{"a resource policy is put, read back and deleted", testResourcePolicy},
+	{"RotateSecret stores the rotation configuration and CancelRotateSecret turns it off", testRotationConfig},
 }
 
 // ---- helpers ----
@@ -822,4 +823,45 @@ func testResourcePolicy(t *testing.T, e *env) {
 	must(e.DeleteSecret(e.ctx, &store.DeleteSecretInput{SecretId: "rp"}))
 	_, err = e.PutResourcePolicy(e.ctx, &store.PutResourcePolicyInput{SecretId: "rp", ResourcePolicy: doc})
 	wantCode(t, err, secret.CodeInvalidRequest)
+}
+
+func testRotationConfig(t *testing.T, e *env) {
+	e.create(t, "rot/db", "v")
+	days := int64(4)
+	_, err := e.RotateSecret(e.ctx, &store.RotateSecretInput{SecretId: "rot/db", RotationRules: &secret.RotationRules{AutomaticallyAfterDays: &days}})
+	wantCode(t, err, secret.CodeInvalidRequest) // no rotator
+	_, err = e.RotateSecret(e.ctx, &store.RotateSecretInput{SecretId: "rot/db", RotationLambdaARN: "dbwarden:mysql-single-user"})
+	wantCode(t, err, secret.CodeInvalidParameter) // no rules the first time
+	bad := "rate(2 hours)"
+	_, err = e.RotateSecret(e.ctx, &store.RotateSecretInput{SecretId: "rot/db", RotationLambdaARN: "dbwarden:mysql-single-user", RotationRules: &secret.RotationRules{ScheduleExpression: &bad}})
+	wantCode(t, err, secret.CodeInvalidParameter)
+	if d := must(e.DescribeSecret(e.ctx, &store.DescribeSecretInput{SecretId: "rot/db"})); d.RotationEnabled || d.RotationRules != nil {
+		t.Fatalf("refused RotateSecret calls changed the secret: %+v", d)
+	}
+	rate := "rate(4 days)"
+	no := false
+	out := must(e.RotateSecret(e.ctx, &store.RotateSecretInput{SecretId: "rot/db", RotationLambdaARN: "dbwarden:mysql-single-user",
+		RotationRules: &secret.RotationRules{ScheduleExpression: &rate}, RotateImmediately: &no}))
+	if out.VersionId != "" {
+		t.Fatalf("RotateImmediately false: got version %q, want none", out.VersionId)
+	}
+	d := must(e.DescribeSecret(e.ctx, &store.DescribeSecretInput{SecretId: "rot/db"}))
+	if !d.RotationEnabled || d.RotationLambdaARN != "dbwarden:mysql-single-user" || d.RotationRules == nil || *d.RotationRules.ScheduleExpression != rate || d.NextRotationDate == nil {
+		t.Fatalf("describe after RotateSecret: got enabled %v rotator %q rules %+v next %v", d.RotationEnabled, d.RotationLambdaARN, d.RotationRules, d.NextRotationDate)
+	}
+	if e.clock.Controllable && !d.NextRotationDate.Equal(e.clock.Now().Add(4*24*time.Hour)) {
+		t.Fatalf("next rotation: got %v, want four days on", d.NextRotationDate)
+	}
+	// Later calls keep the stored rotator and rules.
+	now := must(e.RotateSecret(e.ctx, &store.RotateSecretInput{SecretId: "rot/db", ClientRequestToken: token(77)}))
+	if now.VersionId != token(77) {
+		t.Fatalf("rotate immediately: got version %q, want the token", now.VersionId)
+	}
+	must(e.CancelRotateSecret(e.ctx, &store.CancelRotateSecretInput{SecretId: "rot/db"}))
+	d = must(e.DescribeSecret(e.ctx, &store.DescribeSecretInput{SecretId: "rot/db"}))
+	if d.RotationEnabled || d.NextRotationDate != nil || d.RotationLambdaARN == "" {
+		t.Fatalf("after cancel: got enabled %v next %v rotator %q, want off with the configuration kept", d.RotationEnabled, d.NextRotationDate, d.RotationLambdaARN)
+	}
+	_, err = e.CancelRotateSecret(e.ctx, &store.CancelRotateSecretInput{SecretId: "missing"})
+	wantCode(t, err, secret.CodeResourceNotFound)
 }

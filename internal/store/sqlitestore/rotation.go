@@ -1,0 +1,96 @@
+package sqlitestore
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/dbwarden/dbwarden/internal/secret"
+	"github.com/dbwarden/dbwarden/internal/store"
+)
+
+// RotateSecret implements store.Store.
+func (s *Store) RotateSecret(ctx context.Context, in *store.RotateSecretInput) (*store.RotateSecretOutput, error) {
+	var out *store.RotateSecretOutput
+	err := s.call(ctx, "RotateSecret", in.SecretId, func(tx *txn, ev *event) error {
+		vid, err := versionIDFor(in.ClientRequestToken)
+		if err != nil {
+			return err
+		}
+		r, err := s.find(ctx, tx, in.SecretId)
+		if err != nil {
+			return err
+		}
+		ev.resource = r.sec.ARN
+		if r.sec.Deleted() {
+			return markedForDeletion()
+		}
+		rot := r.sec.Rotation
+		if in.RotationLambdaARN != "" {
+			rot.Rotator = in.RotationLambdaARN
+		}
+		if rot.Rotator == "" {
+			return secret.Errorf(secret.CodeInvalidRequest, "No Lambda rotation function ARN is associated with this secret.")
+		}
+		if in.RotationRules != nil {
+			if err := secret.ValidateRotationRules(*in.RotationRules); err != nil {
+				return err
+			}
+			rot.Rules = *in.RotationRules
+		}
+		if rot.Rules.AutomaticallyAfterDays == nil && rot.Rules.ScheduleExpression == nil {
+			return secret.Errorf(secret.CodeInvalidParameter, "You must specify RotationRules the first time you turn on rotation for a secret.")
+		}
+		now := s.opts.Now().UTC()
+		rot.Enabled = true
+		immediately := in.RotateImmediately == nil || *in.RotateImmediately
+		rot.NextDue = time.Time{} // for cron schedules the scheduler computes it
+		if immediately {
+			rot.NextDue = now
+		} else if next, ok := secret.NextRotation(rot.Rules, now); ok {
+			rot.NextDue = next
+		}
+		rules, _ := json.Marshal(rot.Rules)
+		if _, err := tx.ExecContext(ctx, `UPDATE secrets SET rotation_enabled = 1, rotator = ?, rotation_rules = ?, next_rotation = ?, changed_at = ? WHERE id = ?`,
+			rot.Rotator, string(rules), micros(rot.NextDue), micros(now), r.id); err != nil {
+			return internal("store rotation configuration", err)
+		}
+		out = &store.RotateSecretOutput{ARN: r.sec.ARN, Name: r.sec.Name}
+		if immediately {
+			out.VersionId = vid
+			ev.versionID = vid
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CancelRotateSecret implements store.Store.
+func (s *Store) CancelRotateSecret(ctx context.Context, in *store.CancelRotateSecretInput) (*store.CancelRotateSecretOutput, error) {
+	var out *store.CancelRotateSecretOutput
+	err := s.call(ctx, "CancelRotateSecret", in.SecretId, func(tx *txn, ev *event) error {
+		r, err := s.find(ctx, tx, in.SecretId)
+		if err != nil {
+			return err
+		}
+		ev.resource = r.sec.ARN
+		if r.sec.Deleted() {
+			return markedForDeletion()
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE secrets SET rotation_enabled = 0, next_rotation = 0, changed_at = ? WHERE id = ?`, micros(s.opts.Now()), r.id); err != nil {
+			return internal("cancel rotation", err)
+		}
+		out = &store.CancelRotateSecretOutput{ARN: r.sec.ARN, Name: r.sec.Name}
+		if v := r.sec.VersionWithStage(secret.StagePending); v != nil {
+			out.VersionId = v.ID
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
