@@ -15,8 +15,11 @@
 //	internal/keys/filekeys/  a key ring of 0600 files in the data directory
 //	internal/keys/kmskeys/   AWS KMS
 //	internal/audit/          the hash-chained audit trail: Append, Verify, Export
-//	internal/api/            the Secrets Manager JSON protocol over HTTP, SigV4
+//	internal/api/            the Secrets Manager JSON protocol over HTTP, SigV4,
+//	                         authorization, metrics
+//	internal/authz/          IAM-style policy documents and their evaluation
 //	internal/testenv/        starts real components (moto_server) for tests
-//	docs/                    design pages and benchmark results
+//	bench/                   benchmarks against moto_server, run in one go
+//	docs/                    design pages, the API page and benchmark results
 //	scripts/                 quickstart and the test command
 package dbwarden
