@@ -191,16 +191,21 @@ type ListSecretsInput struct {
 
 // SecretListEntry is one secret in ListSecrets' response.
 type SecretListEntry struct {
-	ARN                    string              `json:"ARN"`
-	Name                   string              `json:"Name"`
-	Description            string              `json:"Description,omitempty"`
-	KmsKeyId               string              `json:"KmsKeyId,omitempty"`
-	CreatedDate            time.Time           `json:"CreatedDate"`
-	LastChangedDate        time.Time           `json:"LastChangedDate"`
-	LastAccessedDate       *time.Time          `json:"LastAccessedDate,omitempty"`
-	DeletedDate            *time.Time          `json:"DeletedDate,omitempty"`
-	Tags                   []secret.Tag        `json:"Tags,omitempty"`
-	SecretVersionsToStages map[string][]string `json:"SecretVersionsToStages,omitempty"`
+	ARN                    string                `json:"ARN"`
+	Name                   string                `json:"Name"`
+	Description            string                `json:"Description,omitempty"`
+	KmsKeyId               string                `json:"KmsKeyId,omitempty"`
+	CreatedDate            time.Time             `json:"CreatedDate"`
+	LastChangedDate        time.Time             `json:"LastChangedDate"`
+	LastAccessedDate       *time.Time            `json:"LastAccessedDate,omitempty"`
+	DeletedDate            *time.Time            `json:"DeletedDate,omitempty"`
+	Tags                   []secret.Tag          `json:"Tags,omitempty"`
+	SecretVersionsToStages map[string][]string   `json:"SecretVersionsToStages,omitempty"`
+	RotationEnabled        bool                  `json:"RotationEnabled,omitempty"`
+	RotationLambdaARN      string                `json:"RotationLambdaARN,omitempty"`
+	RotationRules          *secret.RotationRules `json:"RotationRules,omitempty"`
+	LastRotatedDate        *time.Time            `json:"LastRotatedDate,omitempty"`
+	NextRotationDate       *time.Time            `json:"NextRotationDate,omitempty"`
 }
 
 // ListSecretsOutput is ListSecrets' response.

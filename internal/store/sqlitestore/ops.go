@@ -346,16 +346,8 @@ func (s *Store) DescribeSecret(ctx context.Context, in *store.DescribeSecretInpu
 			CreatedDate: e.CreatedDate, LastChangedDate: e.LastChangedDate, LastAccessedDate: e.LastAccessedDate,
 			DeletedDate: e.DeletedDate, Tags: e.Tags, VersionIdsToStages: e.SecretVersionsToStages,
 		}
-		if rot := r.sec.Rotation; rot.Rotator != "" {
-			out.RotationEnabled = rot.Enabled
-			out.RotationLambdaARN = rot.Rotator
-			rules := rot.Rules
-			out.RotationRules = &rules
-			out.LastRotatedDate = timePtr(rot.LastRotated)
-			if rot.Enabled {
-				out.NextRotationDate = timePtr(rot.NextDue)
-			}
-		}
+		out.RotationEnabled, out.RotationLambdaARN, out.RotationRules = e.RotationEnabled, e.RotationLambdaARN, e.RotationRules
+		out.LastRotatedDate, out.NextRotationDate = e.LastRotatedDate, e.NextRotationDate
 		return nil, nil
 	})
 	if err != nil {
@@ -370,6 +362,16 @@ func listEntry(sec *secret.Secret) store.SecretListEntry {
 		CreatedDate: sec.CreatedDate, LastChangedDate: sec.LastChangedDate,
 		LastAccessedDate: timePtr(sec.LastAccessedDate), DeletedDate: timePtr(sec.DeletedDate),
 		Tags: slices.Clone(sec.Tags),
+	}
+	if rot := sec.Rotation; rot.Rotator != "" {
+		e.RotationEnabled = rot.Enabled
+		e.RotationLambdaARN = rot.Rotator
+		rules := rot.Rules
+		e.RotationRules = &rules
+		e.LastRotatedDate = timePtr(rot.LastRotated)
+		if rot.Enabled {
+			e.NextRotationDate = timePtr(rot.NextDue)
+		}
 	}
 	for _, v := range sec.Versions {
 		if v.Deprecated() {

@@ -852,6 +852,10 @@ func testRotationConfig(t *testing.T, e *env) {
 	if e.clock.Controllable && !d.NextRotationDate.Equal(e.clock.Now().Add(4*24*time.Hour)) {
 		t.Fatalf("next rotation: got %v, want four days on", d.NextRotationDate)
 	}
+	l := must(e.ListSecrets(e.ctx, &store.ListSecretsInput{Filters: []store.Filter{{Key: "name", Values: []string{"rot/"}}}}))
+	if len(l.SecretList) != 1 || !l.SecretList[0].RotationEnabled || l.SecretList[0].RotationRules == nil {
+		t.Fatalf("list after RotateSecret: got %+v, want the rotation configuration", l.SecretList)
+	}
 	// Later calls keep the stored rotator and rules.
 	now := must(e.RotateSecret(e.ctx, &store.RotateSecretInput{SecretId: "rot/db", ClientRequestToken: token(77)}))
 	if now.VersionId != token(77) {
