@@ -114,7 +114,6 @@ func (a *app) runServer(ctx context.Context, listen, certFile, keyFile string, p
 		Handler: api.New(api.Config{
 			Store:         s,
 			Lookup:        keyLookup(s, logger),
-			Secrets:       s.SecretInfo,
 			Account:       a.cfg.ARN.Account,
 			Partition:     a.cfg.ARN.Partition,
 			Record:        s.RecordEvent,

@@ -64,13 +64,20 @@ func (s *Server) batchGet(ctx context.Context, r *http.Request, id Identity, bod
 	}
 	for _, sid := range ids {
 		getBody := []byte(`{"SecretId":` + quote(sid) + `}`)
-		if e := s.authorize(r, id, "GetSecretValue", getBody); e != nil {
-			out.Errors = append(out.Errors, batchError{sid, e.code, e.message})
-			continue
-		}
-		v, err := s.cfg.Store.GetSecretValue(ctx, &store.GetSecretValueInput{SecretId: sid})
+		authorizer, notFound, _ := s.authorize(r, id, "GetSecretValue", getBody)
+		asked := false
+		gctx := store.WithAuthorizer(ctx, func(f store.SecretFacts) error {
+			asked = true
+			return authorizer(f)
+		})
+		v, err := s.cfg.Store.GetSecretValue(gctx, &store.GetSecretValueInput{SecretId: sid})
 		if err != nil {
 			e := toAPIError(err)
+			if !asked && secret.IsCode(err, secret.CodeResourceNotFound) {
+				if d := notFound(); d != nil {
+					e = d
+				}
+			}
 			out.Errors = append(out.Errors, batchError{sid, e.code, e.message})
 			continue
 		}

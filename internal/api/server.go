@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/dbwarden/dbwarden/internal/audit"
@@ -52,10 +53,8 @@ type Config struct {
 	Region    string
 	Account   string
 	Partition string
-	// Secrets resolves SecretIds for authorization.
-	Secrets SecretInfo
-	Logger  *slog.Logger
-	Now     func() time.Time
+	Logger    *slog.Logger
+	Now       func() time.Time
 	// Gauges returns the store's gauges for /metrics (secrets, audit
 	// chain length), named as Prometheus metrics.
 	Gauges func(ctx context.Context) map[string]float64
@@ -65,10 +64,11 @@ type Config struct {
 
 // Server is the HTTP handler of the Secrets Manager API.
 type Server struct {
-	cfg     Config
-	mux     *http.ServeMux
-	keys    *keyCache
-	metrics metrics
+	cfg      Config
+	mux      *http.ServeMux
+	keys     *keyCache
+	metrics  metrics
+	policies policyCache
 }
 
 // New returns a Server.
@@ -158,12 +158,28 @@ func (s *Server) serveAPI(rw http.ResponseWriter, r *http.Request) {
 		fail(&apiError{400, secret.CodeInvalidRequest, "dbwarden does not support the " + op + " operation yet."}, id.ARN)
 		return
 	}
-	if e := s.authorize(r, id, op, body); e != nil {
+	authorizer, notFound, e := s.authorize(r, id, op, body)
+	if e != nil {
 		fail(e, id.ARN)
 		return
 	}
 	ctx := audit.WithCaller(r.Context(), caller)
+	var asked atomic.Bool
+	if authorizer != nil {
+		ctx = store.WithAuthorizer(ctx, func(f store.SecretFacts) error {
+			asked.Store(true)
+			return authorizer(f)
+		})
+	}
 	out, err := h(ctx, s, body)
+	if err != nil && notFound != nil && !asked.Load() && secret.IsCode(err, secret.CodeResourceNotFound) {
+		// No such secret: a caller who may not act on that name learns
+		// nothing more than that it may not.
+		if e := notFound(); e != nil {
+			fail(e, id.ARN)
+			return
+		}
+	}
 	if err != nil {
 		var ae *apiError
 		if errors.As(err, &ae) && ae.code == "SerializationException" {

@@ -79,10 +79,9 @@ func newFixture(t *testing.T) *fixture {
 			}
 			return api.Identity{ARN: p.ARN, Admin: p.Admin, Policies: f.policies[p.Name], Tags: p.Tags}, key, nil
 		},
-		Secrets: s.SecretInfo,
-		Record:  s.RecordEvent,
-		Region:  "us-east-1",
-		Gauges:  s.Gauges,
+		Record: s.RecordEvent,
+		Region: "us-east-1",
+		Gauges: s.Gauges,
 	}))
 	t.Cleanup(srv.Close)
 	f.url = srv.URL

@@ -17,6 +17,7 @@ const (
 	CodeDecryptionFailure = "DecryptionFailure"
 	CodeInternalService   = "InternalServiceError"
 	CodeInvalidNextToken  = "InvalidNextTokenException"
+	CodeAccessDenied      = "AccessDeniedException"
 )
 
 // Error is a failure with a Secrets Manager error code. Its message never

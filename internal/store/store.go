@@ -354,3 +354,23 @@ type CancelRotateSecretOutput struct {
 	Name      string `json:"Name"`
 	VersionId string `json:"VersionId,omitempty"`
 }
+
+// Authorizer decides, inside the store's own transaction, whether the
+// caller may act on a secret once the store has found it. Its error, an
+// AccessDeniedException, ends the operation and is recorded in the audit
+// trail like any other failure.
+type Authorizer func(SecretFacts) error
+
+type authorizerKey struct{}
+
+// WithAuthorizer returns a context whose store operations on one secret
+// ask a before touching it.
+func WithAuthorizer(ctx context.Context, a Authorizer) context.Context {
+	return context.WithValue(ctx, authorizerKey{}, a)
+}
+
+// AuthorizerFrom returns the context's Authorizer, or nil.
+func AuthorizerFrom(ctx context.Context) Authorizer {
+	a, _ := ctx.Value(authorizerKey{}).(Authorizer)
+	return a
+}

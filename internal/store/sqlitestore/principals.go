@@ -12,7 +12,6 @@ import (
 
 	"github.com/dbwarden/dbwarden/internal/audit"
 	"github.com/dbwarden/dbwarden/internal/keys"
-	"github.com/dbwarden/dbwarden/internal/store"
 )
 
 // Principal is an identity that signs API requests with its access keys.
@@ -314,33 +313,6 @@ func (s *Store) PrincipalPolicies(ctx context.Context, principal string) (map[st
 		out[n] = d
 	}
 	return out, rows.Err()
-}
-
-// SecretInfo returns what authorization needs to know of a secret. It
-// reads a snapshot and records nothing; ok is false when no secret has that
-// id.
-func (s *Store) SecretInfo(ctx context.Context, id string) (store.SecretFacts, bool, error) {
-	rtx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return store.SecretFacts{}, false, err
-	}
-	defer rtx.Rollback()
-	tx := &txn{Tx: rtx, cache: s.rstmts}
-	r, err := s.find(ctx, tx, id)
-	if err != nil {
-		if isNotFound(err) {
-			return store.SecretFacts{}, false, nil
-		}
-		return store.SecretFacts{}, false, err
-	}
-	f := store.SecretFacts{ARN: r.sec.ARN, Name: r.sec.Name, Tags: map[string]string{}}
-	for _, t := range r.sec.Tags {
-		f.Tags[t.Key] = t.Value
-	}
-	if err := tx.QueryRowContext(ctx, `SELECT resource_policy FROM secrets WHERE id = ?`, r.id).Scan(&f.ResourcePolicy); err != nil {
-		return store.SecretFacts{}, false, err
-	}
-	return f, true, nil
 }
 
 // TagPrincipal adds or replaces tags on a principal; policies see them as

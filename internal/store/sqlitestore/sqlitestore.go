@@ -252,15 +252,16 @@ func internal(op string, err error) error {
 
 // row is a secret as loaded from the database.
 type row struct {
-	id  int64
-	sec *secret.Secret
+	id     int64
+	sec    *secret.Secret
+	policy string // the secret's resource policy, or ""
 	// stages holds each version's labels as loaded, to write back only
 	// what changed.
 	stages map[string]string
 }
 
 const secretColumns = `id, arn, name, description, kms_key_id, tags, created_at, changed_at, accessed_at, deleted_at, deletion_at,
-	rotation_enabled, rotator, rotation_rules, last_rotated, next_rotation`
+	rotation_enabled, rotator, rotation_rules, last_rotated, next_rotation, resource_policy`
 
 func (s *Store) find(ctx context.Context, tx *txn, id string) (*row, error) {
 	if id == "" {
@@ -268,18 +269,35 @@ func (s *Store) find(ctx context.Context, tx *txn, id string) (*row, error) {
 	}
 	r, err := s.scanSecret(tx.QueryRowContext(ctx, `SELECT `+secretColumns+` FROM secrets WHERE arn = ? OR name = ?`, id, id))
 	if err == nil || !errors.Is(err, sql.ErrNoRows) {
-		return s.withVersions(ctx, tx, r, err)
+		return s.authorized(ctx, tx, r, err)
 	}
 	if secret.IsARN(id) {
 		a, perr := secret.ParseARN(id)
 		if perr == nil && a.Partition == s.opts.Partition && a.Region == s.opts.Region && a.Account == s.opts.Account {
 			r, err = s.scanSecret(tx.QueryRowContext(ctx, `SELECT `+secretColumns+` FROM secrets WHERE name = ?`, a.Resource))
 			if err == nil || !errors.Is(err, sql.ErrNoRows) {
-				return s.withVersions(ctx, tx, r, err)
+				return s.authorized(ctx, tx, r, err)
 			}
 		}
 	}
 	return nil, secret.Errorf(secret.CodeResourceNotFound, "Secrets Manager can't find the specified secret.")
+}
+
+// authorized asks the context's Authorizer, if any, about a secret just
+// found, then loads its versions.
+func (s *Store) authorized(ctx context.Context, tx *txn, r *row, err error) (*row, error) {
+	if err == nil {
+		if a := store.AuthorizerFrom(ctx); a != nil {
+			f := store.SecretFacts{ARN: r.sec.ARN, Name: r.sec.Name, Tags: map[string]string{}, ResourcePolicy: r.policy}
+			for _, t := range r.sec.Tags {
+				f.Tags[t.Key] = t.Value
+			}
+			if err := a(f); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return s.withVersions(ctx, tx, r, err)
 }
 
 func (s *Store) withVersions(ctx context.Context, tx *txn, r *row, err error) (*row, error) {
@@ -322,7 +340,7 @@ func (s *Store) scanSecret(sc scanner) (*row, error) {
 	var created, changed, accessed, deleted, deletion, lastRotated, nextRotation int64
 	var rules string
 	if err := sc.Scan(&r.id, &sec.ARN, &sec.Name, &sec.Description, &sec.KMSKeyID, &tags, &created, &changed, &accessed, &deleted, &deletion,
-		&sec.Rotation.Enabled, &sec.Rotation.Rotator, &rules, &lastRotated, &nextRotation); err != nil {
+		&sec.Rotation.Enabled, &sec.Rotation.Rotator, &rules, &lastRotated, &nextRotation, &r.policy); err != nil {
 		return nil, err
 	}
 	if rules != "" {
@@ -433,9 +451,4 @@ func fromMicros(us int64) time.Time {
 		return time.Time{}
 	}
 	return time.UnixMicro(us).UTC()
-}
-
-// isNotFound tells an id that names no secret from a failure.
-func isNotFound(err error) bool {
-	return secret.IsCode(err, secret.CodeResourceNotFound) || secret.IsCode(err, secret.CodeInvalidParameter)
 }
