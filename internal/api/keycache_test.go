@@ -2,9 +2,13 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http/httptest"
+	"reflect"
 	"testing"
 	"time"
+
+	"github.com/dbwarden/dbwarden/internal/store"
 )
 
 func TestKeyCacheReusesLookupsForAWhile(t *testing.T) {
@@ -50,5 +54,27 @@ func TestMetricsOnlyForLoopbackUnlessPublic(t *testing.T) {
 		if rec.Code != tc.want {
 			t.Errorf("/metrics from %s (public %v): got %d, want %d", tc.remote, tc.public, rec.Code, tc.want)
 		}
+	}
+}
+
+func TestGetSecretValueWireMatchesTheGenericEncoding(t *testing.T) {
+	s := "a<b>&c"
+	out := &store.GetSecretValueOutput{ARN: "arn:aws:secretsmanager:us-east-1:000000000000:secret:x-AbC123", Name: "x", VersionId: "v",
+		SecretString: &s, VersionStages: []string{"AWSCURRENT"}, CreatedDate: time.Date(2026, 11, 25, 12, 0, 0, 123e6, time.UTC)}
+	fast, err := wireJSON(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var generic struct{ *store.GetSecretValueOutput }
+	generic.GetSecretValueOutput = out
+	slow, err := wireJSON(generic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b map[string]any
+	json.Unmarshal(fast, &a)
+	json.Unmarshal(slow, &b)
+	if !reflect.DeepEqual(a, b) || a["CreatedDate"] != 1795608000.123 {
+		t.Fatalf("typed and generic encodings differ: %s vs %s", fast, slow)
 	}
 }

@@ -118,9 +118,32 @@ func decode(body []byte, v any) error {
 	return nil
 }
 
+// getValueWire is GetSecretValue's response on the wire, encoded directly:
+// it is the hot path.
+type getValueWire struct {
+	ARN           string      `json:"ARN"`
+	Name          string      `json:"Name"`
+	VersionId     string      `json:"VersionId"`
+	SecretString  *string     `json:"SecretString,omitempty"`
+	SecretBinary  []byte      `json:"SecretBinary,omitempty"`
+	VersionStages []string    `json:"VersionStages"`
+	CreatedDate   json.Number `json:"CreatedDate"`
+}
+
+func epochNumber(t time.Time) json.Number {
+	return json.Number(fmt.Sprintf("%.3f", float64(t.UnixMilli())/1000))
+}
+
 // wireJSON encodes a response with AWS's JSON conventions: timestamps as
 // seconds since the epoch.
 func wireJSON(out any) ([]byte, error) {
+	if g, ok := out.(*store.GetSecretValueOutput); ok {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		err := enc.Encode(getValueWire{g.ARN, g.Name, g.VersionId, g.SecretString, g.SecretBinary, g.VersionStages, epochNumber(g.CreatedDate)})
+		return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), err
+	}
 	b, err := json.Marshal(out)
 	if err != nil {
 		return nil, err
@@ -147,7 +170,7 @@ func epochs(v any) {
 		for k, e := range x {
 			if s, ok := e.(string); ok && strings.HasSuffix(k, "Date") {
 				if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-					x[k] = json.Number(fmt.Sprintf("%.3f", float64(t.UnixMilli())/1000))
+					x[k] = epochNumber(t)
 				}
 				continue
 			}
