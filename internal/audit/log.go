@@ -141,15 +141,23 @@ func AppendBatch(ctx context.Context, tx Tx, recs []Record) ([]Record, error) {
 		if rec.Hash, err = rec.ComputeHash(); err != nil {
 			return nil, fmt.Errorf("audit append: %w", err)
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (`+recordColumns+`)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-			rec.Seq, rec.Time.UnixMicro(), rec.Principal, rec.Action, rec.Resource,
-			rec.VersionID, rec.Outcome, rec.ErrorCode, rec.RequestID, rec.SourceIP,
-			rec.PrevHash, rec.Hash)
-		if err != nil {
-			return nil, fmt.Errorf("audit append: insert record %d: %w", rec.Seq, err)
-		}
 		prev = rec.Hash
+	}
+	// Insert in multi-row statements: one statement per record is most of
+	// a large batch's cost. Chunks have a few fixed sizes so that their
+	// statements are prepared once.
+	for rest := out; len(rest) > 0; {
+		n := insertChunk(len(rest))
+		args := make([]any, 0, n*12)
+		for i := range rest[:n] {
+			rec := &rest[i]
+			args = append(args, rec.Seq, rec.Time.UnixMicro(), rec.Principal, rec.Action, rec.Resource,
+				rec.VersionID, rec.Outcome, rec.ErrorCode, rec.RequestID, rec.SourceIP, rec.PrevHash, rec.Hash)
+		}
+		if _, err = tx.ExecContext(ctx, insertStatement(n), args...); err != nil {
+			return nil, fmt.Errorf("audit append: insert records %d to %d: %w", rest[0].Seq, rest[n-1].Seq, err)
+		}
+		rest = rest[n:]
 	}
 
 	if !found {
@@ -413,4 +421,38 @@ func scanRecord(rows rowScanner) (Record, error) {
 	}
 	r.Time = time.UnixMicro(us).UTC()
 	return r, nil
+}
+
+// insertChunk is how many of n records the next INSERT takes: the largest
+// of 32, 8 and 1 that fits.
+func insertChunk(n int) int {
+	for _, c := range []int{32, 8} {
+		if n >= c {
+			return c
+		}
+	}
+	return 1
+}
+
+var insertStatements = map[int]string{1: buildInsert(1), 8: buildInsert(8), 32: buildInsert(32)}
+
+func insertStatement(n int) string { return insertStatements[n] }
+
+func buildInsert(n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO audit_log (" + recordColumns + ") VALUES ")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for j := range 12 {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "$%d", i*12+j+1)
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
 }
