@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -435,4 +436,29 @@ func TestAppendBatch(t *testing.T) {
 			t.Fatalf("records after a refused batch: got %d %v, want 4", n, err)
 		}
 	})
+}
+
+func TestAppendBatchOfEveryChunkSize(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	for _, n := range []int{1, 7, 8, 9, 32, 45, 77} {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs := make([]Record, n)
+		for i := range recs {
+			recs[i] = Record{Action: "a:batch", Outcome: OutcomeSuccess, Resource: fmt.Sprint(n, "/", i)}
+		}
+		if _, err := AppendBatch(ctx, tx, recs); err != nil {
+			t.Fatalf("batch of %d: %v", n, err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, count, err := Verify(ctx, db)
+	if err != nil || p != nil || count != 1+7+8+9+32+45+77 {
+		t.Fatalf("verify: got %v, %d records, %v; want an intact chain of %d", p, count, err, 1+7+8+9+32+45+77)
+	}
 }
