@@ -31,6 +31,9 @@ func open(t *testing.T, dir string, clock *storetest.Clock) *sqlitestore.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Closed before the temporary directory is removed (cleanups run last
+	// registered first), so no connection writes into it while it goes.
+	t.Cleanup(func() { s.Close() })
 	return s
 }
 
