@@ -15,6 +15,27 @@ import (
 
 var errMarkedForDeletion = secret.Errorf(secret.CodeInvalidRequest, "You can't perform this operation on the secret because it was marked for deletion.")
 
+// findAny finds the secret an operation acts on and names it in the
+// operation's audit record.
+func (s *Store) findAny(ctx context.Context, tx *txn, id string, ev *event) (*row, error) {
+	r, err := s.find(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	ev.resource = r.sec.ARN
+	return r, nil
+}
+
+// findLive is findAny for operations that refuse a secret scheduled for
+// deletion.
+func (s *Store) findLive(ctx context.Context, tx *txn, id string, ev *event) (*row, error) {
+	r, err := s.findAny(ctx, tx, id, ev)
+	if err == nil && r.sec.Deleted() {
+		return nil, markedForDeletion()
+	}
+	return r, err
+}
+
 func markedForDeletion() error {
 	e := *errMarkedForDeletion
 	return &e
@@ -132,13 +153,9 @@ func (s *Store) CreateSecret(ctx context.Context, in *store.CreateSecretInput) (
 func (s *Store) GetSecretValue(ctx context.Context, in *store.GetSecretValueInput) (*store.GetSecretValueOutput, error) {
 	var out *store.GetSecretValueOutput
 	err := s.read(ctx, "GetSecretValue", in.SecretId, func(tx *txn, ev *event) (*accessTouch, error) {
-		r, err := s.find(ctx, tx, in.SecretId)
+		r, err := s.findLive(ctx, tx, in.SecretId, ev)
 		if err != nil {
 			return nil, err
-		}
-		ev.resource = r.sec.ARN
-		if r.sec.Deleted() {
-			return nil, markedForDeletion()
 		}
 		v, err := r.sec.Resolve(in.VersionId, in.VersionStage)
 		if err != nil {
@@ -195,11 +212,10 @@ func (s *Store) PutSecretValue(ctx context.Context, in *store.PutSecretValueInpu
 		if err := secret.ValidateStages(in.VersionStages); err != nil {
 			return err
 		}
-		r, err := s.find(ctx, tx, in.SecretId)
+		r, err := s.findAny(ctx, tx, in.SecretId, ev)
 		if err != nil {
 			return err
 		}
-		ev.resource = r.sec.ARN
 		ev.versionID = vid
 		if r.sec.Deleted() {
 			return markedForDeletion()
@@ -264,13 +280,9 @@ func (s *Store) UpdateSecret(ctx context.Context, in *store.UpdateSecretInput) (
 				return err
 			}
 		}
-		r, err := s.find(ctx, tx, in.SecretId)
+		r, err := s.findLive(ctx, tx, in.SecretId, ev)
 		if err != nil {
 			return err
-		}
-		ev.resource = r.sec.ARN
-		if r.sec.Deleted() {
-			return markedForDeletion()
 		}
 		now := s.opts.Now().UTC()
 		if in.Description != nil || in.KmsKeyId != nil {
@@ -306,11 +318,10 @@ func (s *Store) UpdateSecret(ctx context.Context, in *store.UpdateSecretInput) (
 func (s *Store) UpdateSecretVersionStage(ctx context.Context, in *store.UpdateSecretVersionStageInput) (*store.UpdateSecretVersionStageOutput, error) {
 	var out *store.UpdateSecretVersionStageOutput
 	err := s.call(ctx, "UpdateSecretVersionStage", in.SecretId, func(tx *txn, ev *event) error {
-		r, err := s.find(ctx, tx, in.SecretId)
+		r, err := s.findAny(ctx, tx, in.SecretId, ev)
 		if err != nil {
 			return err
 		}
-		ev.resource = r.sec.ARN
 		ev.versionID = in.MoveToVersionId
 		if r.sec.Deleted() {
 			return markedForDeletion()
@@ -335,11 +346,10 @@ func (s *Store) UpdateSecretVersionStage(ctx context.Context, in *store.UpdateSe
 func (s *Store) DescribeSecret(ctx context.Context, in *store.DescribeSecretInput) (*store.DescribeSecretOutput, error) {
 	var out *store.DescribeSecretOutput
 	err := s.read(ctx, "DescribeSecret", in.SecretId, func(tx *txn, ev *event) (*accessTouch, error) {
-		r, err := s.find(ctx, tx, in.SecretId)
+		r, err := s.findAny(ctx, tx, in.SecretId, ev)
 		if err != nil {
 			return nil, err
 		}
-		ev.resource = r.sec.ARN
 		e := listEntry(r.sec)
 		out = &store.DescribeSecretOutput{
 			ARN: e.ARN, Name: e.Name, Description: e.Description, KmsKeyId: e.KmsKeyId,
@@ -476,11 +486,10 @@ func (s *Store) ListSecretVersionIds(ctx context.Context, in *store.ListSecretVe
 		if err != nil {
 			return err
 		}
-		r, err := s.find(ctx, tx, in.SecretId)
+		r, err := s.findAny(ctx, tx, in.SecretId, ev)
 		if err != nil {
 			return err
 		}
-		ev.resource = r.sec.ARN
 		out = &store.ListSecretVersionIdsOutput{ARN: r.sec.ARN, Name: r.sec.Name, Versions: []store.VersionEntry{}}
 		n := 0
 		// Newest first, as Secrets Manager lists them.
@@ -524,11 +533,10 @@ func (s *Store) DeleteSecret(ctx context.Context, in *store.DeleteSecretInput) (
 		if days < secret.MinRecoveryDays || days > secret.MaxRecoveryDays {
 			return secret.Errorf(secret.CodeInvalidParameter, "The RecoveryWindowInDays value must be between %d and %d days (inclusive).", secret.MinRecoveryDays, secret.MaxRecoveryDays)
 		}
-		r, err := s.find(ctx, tx, in.SecretId)
+		r, err := s.findAny(ctx, tx, in.SecretId, ev)
 		if err != nil {
 			return err
 		}
-		ev.resource = r.sec.ARN
 		now := s.opts.Now().UTC()
 		if in.ForceDeleteWithoutRecovery {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM secrets WHERE id = ?`, r.id); err != nil {
@@ -557,11 +565,10 @@ func (s *Store) DeleteSecret(ctx context.Context, in *store.DeleteSecretInput) (
 func (s *Store) RestoreSecret(ctx context.Context, in *store.RestoreSecretInput) (*store.RestoreSecretOutput, error) {
 	var out *store.RestoreSecretOutput
 	err := s.call(ctx, "RestoreSecret", in.SecretId, func(tx *txn, ev *event) error {
-		r, err := s.find(ctx, tx, in.SecretId)
+		r, err := s.findAny(ctx, tx, in.SecretId, ev)
 		if err != nil {
 			return err
 		}
-		ev.resource = r.sec.ARN
 		if r.sec.Deleted() {
 			if _, err := tx.ExecContext(ctx, `UPDATE secrets SET deleted_at = 0, deletion_at = 0, changed_at = ? WHERE id = ?`, micros(s.opts.Now()), r.id); err != nil {
 				return internal("restore secret", err)
@@ -579,13 +586,9 @@ func (s *Store) RestoreSecret(ctx context.Context, in *store.RestoreSecretInput)
 // TagResource implements store.Store.
 func (s *Store) TagResource(ctx context.Context, in *store.TagResourceInput) error {
 	return s.call(ctx, "TagResource", in.SecretId, func(tx *txn, ev *event) error {
-		r, err := s.find(ctx, tx, in.SecretId)
+		r, err := s.findLive(ctx, tx, in.SecretId, ev)
 		if err != nil {
 			return err
-		}
-		ev.resource = r.sec.ARN
-		if r.sec.Deleted() {
-			return markedForDeletion()
 		}
 		tags, err := secret.MergeTags(r.sec.Tags, in.Tags)
 		if err != nil {
@@ -598,13 +601,9 @@ func (s *Store) TagResource(ctx context.Context, in *store.TagResourceInput) err
 // UntagResource implements store.Store.
 func (s *Store) UntagResource(ctx context.Context, in *store.UntagResourceInput) error {
 	return s.call(ctx, "UntagResource", in.SecretId, func(tx *txn, ev *event) error {
-		r, err := s.find(ctx, tx, in.SecretId)
+		r, err := s.findLive(ctx, tx, in.SecretId, ev)
 		if err != nil {
 			return err
-		}
-		ev.resource = r.sec.ARN
-		if r.sec.Deleted() {
-			return markedForDeletion()
 		}
 		return s.saveTags(ctx, tx, r, secret.RemoveTags(r.sec.Tags, in.TagKeys))
 	})

@@ -14,13 +14,9 @@ func (s *Store) PutResourcePolicy(ctx context.Context, in *store.PutResourcePoli
 		if in.ResourcePolicy == "" || len(in.ResourcePolicy) > store.MaxResourcePolicyBytes {
 			return secret.Errorf(secret.CodeInvalidParameter, "The ResourcePolicy must be between 1 and %d characters long.", store.MaxResourcePolicyBytes)
 		}
-		r, err := s.find(ctx, tx, in.SecretId)
+		r, err := s.findLive(ctx, tx, in.SecretId, ev)
 		if err != nil {
 			return err
-		}
-		ev.resource = r.sec.ARN
-		if r.sec.Deleted() {
-			return markedForDeletion()
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE secrets SET resource_policy = ?, changed_at = ? WHERE id = ?`, in.ResourcePolicy, micros(s.opts.Now()), r.id); err != nil {
 			return internal("put resource policy", err)
@@ -38,11 +34,10 @@ func (s *Store) PutResourcePolicy(ctx context.Context, in *store.PutResourcePoli
 func (s *Store) GetResourcePolicy(ctx context.Context, in *store.GetResourcePolicyInput) (*store.GetResourcePolicyOutput, error) {
 	var out *store.GetResourcePolicyOutput
 	err := s.read(ctx, "GetResourcePolicy", in.SecretId, noTouch(func(tx *txn, ev *event) error {
-		r, err := s.find(ctx, tx, in.SecretId)
+		r, err := s.findAny(ctx, tx, in.SecretId, ev)
 		if err != nil {
 			return err
 		}
-		ev.resource = r.sec.ARN
 		out = &store.GetResourcePolicyOutput{ARN: r.sec.ARN, Name: r.sec.Name}
 		return tx.QueryRowContext(ctx, `SELECT resource_policy FROM secrets WHERE id = ?`, r.id).Scan(&out.ResourcePolicy)
 	}))
@@ -56,11 +51,10 @@ func (s *Store) GetResourcePolicy(ctx context.Context, in *store.GetResourcePoli
 func (s *Store) DeleteResourcePolicy(ctx context.Context, in *store.DeleteResourcePolicyInput) (*store.DeleteResourcePolicyOutput, error) {
 	var out *store.DeleteResourcePolicyOutput
 	err := s.call(ctx, "DeleteResourcePolicy", in.SecretId, func(tx *txn, ev *event) error {
-		r, err := s.find(ctx, tx, in.SecretId)
+		r, err := s.findAny(ctx, tx, in.SecretId, ev)
 		if err != nil {
 			return err
 		}
-		ev.resource = r.sec.ARN
 		if _, err := tx.ExecContext(ctx, `UPDATE secrets SET resource_policy = '', changed_at = ? WHERE id = ?`, micros(s.opts.Now()), r.id); err != nil {
 			return internal("delete resource policy", err)
 		}

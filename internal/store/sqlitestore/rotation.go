@@ -17,13 +17,9 @@ func (s *Store) RotateSecret(ctx context.Context, in *store.RotateSecretInput) (
 		if err != nil {
 			return err
 		}
-		r, err := s.find(ctx, tx, in.SecretId)
+		r, err := s.findLive(ctx, tx, in.SecretId, ev)
 		if err != nil {
 			return err
-		}
-		ev.resource = r.sec.ARN
-		if r.sec.Deleted() {
-			return markedForDeletion()
 		}
 		rot := r.sec.Rotation
 		if in.RotationLambdaARN != "" {
@@ -72,13 +68,9 @@ func (s *Store) RotateSecret(ctx context.Context, in *store.RotateSecretInput) (
 func (s *Store) CancelRotateSecret(ctx context.Context, in *store.CancelRotateSecretInput) (*store.CancelRotateSecretOutput, error) {
 	var out *store.CancelRotateSecretOutput
 	err := s.call(ctx, "CancelRotateSecret", in.SecretId, func(tx *txn, ev *event) error {
-		r, err := s.find(ctx, tx, in.SecretId)
+		r, err := s.findLive(ctx, tx, in.SecretId, ev)
 		if err != nil {
 			return err
-		}
-		ev.resource = r.sec.ARN
-		if r.sec.Deleted() {
-			return markedForDeletion()
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE secrets SET rotation_enabled = 0, next_rotation = 0, changed_at = ? WHERE id = ?`, micros(s.opts.Now()), r.id); err != nil {
 			return internal("cancel rotation", err)
