@@ -18,7 +18,7 @@ var errMarkedForDeletion = secret.Errorf(secret.CodeInvalidRequest, "You can't p
 // findAny finds the secret an operation acts on and names it in the
 // operation's audit record.
 func (s *Store) findAny(ctx context.Context, tx *txn, id string, ev *event) (*row, error) {
-	r, err := s.find(ctx, tx, id)
+	r, err := s.findCached(ctx, tx, id)
 	if err != nil {
 		return nil, err
 	}

@@ -38,8 +38,8 @@ func (s *Store) GetResourcePolicy(ctx context.Context, in *store.GetResourcePoli
 		if err != nil {
 			return err
 		}
-		out = &store.GetResourcePolicyOutput{ARN: r.sec.ARN, Name: r.sec.Name}
-		return tx.QueryRowContext(ctx, `SELECT resource_policy FROM secrets WHERE id = ?`, r.id).Scan(&out.ResourcePolicy)
+		out = &store.GetResourcePolicyOutput{ARN: r.sec.ARN, Name: r.sec.Name, ResourcePolicy: r.policy}
+		return nil
 	}))
 	if err != nil {
 		return nil, err

@@ -156,7 +156,7 @@ func (s *Store) RecordEvent(ctx context.Context, rec audit.Record) error {
 	if rec.Time.IsZero() {
 		rec.Time = s.opts.Now().UTC()
 	}
-	return s.writer.submit(rec, nil)
+	return s.writer.submit(rec, nil, false, 0)
 }
 
 // adminTx runs an administrative change and its audit record in one

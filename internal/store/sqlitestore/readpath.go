@@ -2,7 +2,6 @@ package sqlitestore
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"sync"
 
@@ -30,6 +29,10 @@ type accessTouch struct {
 type pendingRecord struct {
 	rec   audit.Record
 	touch *accessTouch
+	// check asks the writer to confirm that the database is still at
+	// generation gen: the read answered from the read cache.
+	check bool
+	gen   int64
 	done  chan error
 }
 
@@ -52,9 +55,16 @@ func newAuditWriter(s *Store) *auditWriter {
 
 var errClosed = errors.New("store is closed")
 
+// errStale is the writer's answer to a read answered from the read cache
+// when the secrets changed since the entry was loaded: its record is not
+// appended, and the read runs again.
+var errStale = errors.New("read cache entry is stale")
+
 // submit hands a record to the writer and waits until it is committed.
-func (w *auditWriter) submit(rec audit.Record, touch *accessTouch) error {
-	p := &pendingRecord{rec: rec, touch: touch, done: make(chan error, 1)}
+// When check is set, the record is appended only if the database is still
+// at generation gen; submit returns errStale otherwise.
+func (w *auditWriter) submit(rec audit.Record, touch *accessTouch, check bool, gen int64) error {
+	p := &pendingRecord{rec: rec, touch: touch, check: check, gen: gen, done: make(chan error, 1)}
 	w.mu.RLock()
 	if w.closed {
 		w.mu.RUnlock()
@@ -95,67 +105,97 @@ func (w *auditWriter) loop() {
 				break drain
 			}
 		}
-		if err := w.commit(batch); err != nil {
+		stale, err := w.commit(batch)
+		if err != nil {
 			// One bad record must not fail the others: retry each alone.
 			for _, q := range batch {
-				q.done <- w.commit([]*pendingRecord{q})
+				stale, err := w.commit([]*pendingRecord{q})
+				if stale[q] {
+					err = errStale
+				}
+				q.done <- err
 			}
 			continue
 		}
 		for _, q := range batch {
-			q.done <- nil
+			if stale[q] {
+				q.done <- errStale
+			} else {
+				q.done <- nil
+			}
 		}
 	}
 }
 
 // commit appends a batch of records, and applies their last-accessed
-// touches, in one write transaction.
-func (w *auditWriter) commit(batch []*pendingRecord) error {
+// touches, in one write transaction. The records of cached reads made
+// stale by a change are left out and returned in stale.
+func (w *auditWriter) commit(batch []*pendingRecord) (stale map[*pendingRecord]bool, err error) {
 	// Each record already carries its own caller; this context carries
 	// none, so that AppendBatch fills nothing in from another caller.
 	ctx := context.Background()
 	tx, err := w.s.begin(ctx)
 	if err != nil {
-		return internal("begin audit transaction", err)
+		return nil, internal("begin audit transaction", err)
 	}
 	defer tx.Rollback()
+	gen := int64(-1)
 	recs := make([]audit.Record, 0, len(batch))
 	for _, p := range batch {
+		if p.check {
+			if gen < 0 {
+				if gen, err = w.s.generation(ctx, tx); err != nil {
+					return nil, internal("read generation", err)
+				}
+			}
+			if p.gen != gen {
+				if stale == nil {
+					stale = map[*pendingRecord]bool{}
+				}
+				stale[p] = true
+				continue
+			}
+		}
 		recs = append(recs, p.rec)
 		if t := p.touch; t != nil {
 			if _, err := tx.ExecContext(ctx, `UPDATE secrets SET accessed_at = ? WHERE id = ? AND accessed_at < ?`, t.day, t.secretID, t.day); err != nil {
-				return internal("update last accessed date", err)
+				return nil, internal("update last accessed date", err)
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE versions SET accessed_at = ? WHERE secret_id = ? AND version_id = ? AND accessed_at < ?`, t.day, t.secretID, t.versionID, t.day); err != nil {
-				return internal("update last accessed date", err)
+				return nil, internal("update last accessed date", err)
 			}
 		}
 	}
+	if len(recs) == 0 {
+		return stale, nil
+	}
 	if _, err := audit.AppendBatch(ctx, tx, recs); err != nil {
-		return internal("append audit records", err)
+		return nil, internal("append audit records", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return internal("commit audit records", err)
+		return nil, internal("commit audit records", err)
 	}
-	return nil
+	return stale, nil
 }
 
-// read runs a read-only operation in a snapshot, then has its audit record,
+// read runs a read-only operation in a snapshot (or from the read cache), then has its audit record,
 // success or failure, committed before it returns.
 func (s *Store) read(ctx context.Context, action, secretID string, fn func(tx *txn, ev *event) (*accessTouch, error)) error {
-	ev := &event{resource: secretID}
-	rtx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return internal("begin read transaction", err)
-	}
-	tx := &txn{Tx: rtx, cache: s.rstmts}
-	touch, ferr := fn(tx, ev)
-	rtx.Rollback()
-	if err := s.writer.submit(s.newRecord(ctx, action, ev, ferr), touch); err != nil {
-		if ferr != nil {
-			return errors.Join(ferr, internal("record failure", err))
+	for attempt := 0; ; attempt++ {
+		ev := &event{resource: secretID}
+		tx := &txn{cache: s.rstmts, snap: s.rdb, useCache: attempt == 0}
+		touch, ferr := fn(tx, ev)
+		tx.end()
+		err := s.writer.submit(s.newRecord(ctx, action, ev, ferr), touch, tx.cached, tx.gen)
+		if err == errStale {
+			continue // the second attempt reads in a snapshot, which is never stale
 		}
-		return internal("record read", err)
+		if err != nil {
+			if ferr != nil {
+				return errors.Join(ferr, internal("record failure", err))
+			}
+			return internal("record read", err)
+		}
+		return ferr
 	}
-	return ferr
 }

@@ -67,4 +67,17 @@ var migrations = [][]string{
 		`ALTER TABLE secrets ADD COLUMN last_rotated INTEGER NOT NULL DEFAULT 0`,
 		`ALTER TABLE secrets ADD COLUMN next_rotation INTEGER NOT NULL DEFAULT 0`,
 	},
+	{
+		// generation counts the changes to secrets and versions, whoever
+		// makes them (this process, another one, an older dbwarden's SQL):
+		// the read cache is valid while it stays the same.
+		`CREATE TABLE generation (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL)`,
+		`INSERT INTO generation (id, n) VALUES (1, 0)`,
+		`CREATE TRIGGER secrets_insert_generation AFTER INSERT ON secrets BEGIN UPDATE generation SET n = n + 1; END`,
+		`CREATE TRIGGER secrets_update_generation AFTER UPDATE ON secrets BEGIN UPDATE generation SET n = n + 1; END`,
+		`CREATE TRIGGER secrets_delete_generation AFTER DELETE ON secrets BEGIN UPDATE generation SET n = n + 1; END`,
+		`CREATE TRIGGER versions_insert_generation AFTER INSERT ON versions BEGIN UPDATE generation SET n = n + 1; END`,
+		`CREATE TRIGGER versions_update_generation AFTER UPDATE ON versions BEGIN UPDATE generation SET n = n + 1; END`,
+		`CREATE TRIGGER versions_delete_generation AFTER DELETE ON versions BEGIN UPDATE generation SET n = n + 1; END`,
+	},
 }

@@ -46,6 +46,7 @@ type Store struct {
 	rdb    *sql.DB // read-only snapshots
 	rstmts *stmtCache
 	writer *auditWriter
+	cache  readCache
 	keys   keys.KeyProvider
 	opts   Options
 }
@@ -258,6 +259,9 @@ type row struct {
 	// stages holds each version's labels as loaded, to write back only
 	// what changed.
 	stages map[string]string
+	// sealed holds the sealed values of labelled versions when the row
+	// came from the read cache.
+	sealed map[string]sealedValue
 }
 
 const secretColumns = `id, arn, name, description, kms_key_id, tags, created_at, changed_at, accessed_at, deleted_at, deletion_at,
@@ -288,11 +292,7 @@ func (s *Store) find(ctx context.Context, tx *txn, id string) (*row, error) {
 func (s *Store) authorized(ctx context.Context, tx *txn, r *row, err error) (*row, error) {
 	if err == nil {
 		if a := store.AuthorizerFrom(ctx); a != nil {
-			f := store.SecretFacts{ARN: r.sec.ARN, Name: r.sec.Name, Tags: map[string]string{}, ResourcePolicy: r.policy}
-			for _, t := range r.sec.Tags {
-				f.Tags[t.Key] = t.Value
-			}
-			if err := a(f); err != nil {
+			if err := a(factsOf(r)); err != nil {
 				return nil, err
 			}
 		}
@@ -414,12 +414,14 @@ func (s *Store) insertVersion(ctx context.Context, tx *txn, r *row, v *secret.Ve
 
 // readValue opens the sealed value of one version.
 func (s *Store) readValue(ctx context.Context, tx *txn, r *row, versionID string) (secret.Value, error) {
-	var ct, wk []byte
-	err := tx.QueryRowContext(ctx, `SELECT ciphertext, wrapped_key FROM versions WHERE secret_id = ? AND version_id = ?`, r.id, versionID).Scan(&ct, &wk)
+	sv, err := s.sealedValueOf(ctx, tx, r, versionID)
 	if err != nil {
+		if secret.Code(err) != "" {
+			return secret.Value{}, err
+		}
 		return secret.Value{}, internal("read version", err)
 	}
-	p, err := keys.Open(ctx, s.keys, ct, wk, encContext(r.sec.ARN, versionID))
+	p, err := keys.Open(ctx, s.keys, sv.ciphertext, sv.wrappedKey, encContext(r.sec.ARN, versionID))
 	if err != nil {
 		return secret.Value{}, &secret.Error{Code: secret.CodeDecryptionFailure, Message: "Secrets Manager can't decrypt the protected secret text using the provided KMS key.", Err: err}
 	}

@@ -79,12 +79,46 @@ func (c *stmtCache) close() {
 
 // txn is a transaction whose queries use the prepared statements. It has
 // the methods of *sql.Tx that the store and the audit trail use.
+//
+// A read's txn is a snapshot that begins with its first query (snap is
+// set and Tx is nil until then), so a read answered from the read cache
+// never opens a transaction.
 type txn struct {
 	*sql.Tx
 	cache *stmtCache
+	snap  *sql.DB
+
+	// useCache lets a read's lookup answer from the read cache; cached
+	// and gen say that it did, and from an entry of which generation.
+	useCache bool
+	cached   bool
+	gen      int64
+}
+
+// open begins a lazy snapshot; it does nothing on a txn already open.
+func (t *txn) open(ctx context.Context) error {
+	if t.Tx != nil {
+		return nil
+	}
+	tx, err := t.snap.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	t.Tx = tx
+	return nil
+}
+
+// end rolls back a snapshot that was opened.
+func (t *txn) end() {
+	if t.Tx != nil {
+		t.Tx.Rollback()
+	}
 }
 
 func (t *txn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := t.open(ctx); err != nil {
+		return nil, err
+	}
 	if st := t.cache.get(query); st != nil {
 		return t.Tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
@@ -92,15 +126,36 @@ func (t *txn) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 }
 
 func (t *txn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := t.open(ctx); err != nil {
+		return nil, err
+	}
 	if st := t.cache.get(query); st != nil {
 		return t.Tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
 	return t.Tx.QueryContext(ctx, query, args...)
 }
 
+// QueryRowContext is sql.Tx's; a snapshot that cannot begin yields a
+// *sql.Row that reports the error from Scan.
 func (t *txn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if t.Tx == nil {
+		if err := t.open(ctx); err != nil {
+			// The pool's own QueryRowContext reports err the same way,
+			// through the Row.
+			return t.snap.QueryRowContext(canceled(ctx, err), query, args...)
+		}
+	}
 	if st := t.cache.get(query); st != nil {
 		return t.Tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
 	return t.Tx.QueryRowContext(ctx, query, args...)
+}
+
+// canceled is a context already canceled with cause err: a query given it
+// fails before it takes a connection, so the *sql.Row it returns carries
+// the failure to Scan.
+func canceled(ctx context.Context, err error) context.Context {
+	c, cancel := context.WithCancelCause(ctx)
+	cancel(err)
+	return c
 }
