@@ -34,9 +34,14 @@ func main() {
 	dur := flag.Duration("duration", 10*time.Second, "how long each closed-loop run lasts")
 	workers := flag.Int("workers", 32, "concurrent connections in the closed loop")
 	rate := flag.Int("rate", 2000, "requests per second in the fixed-rate run")
+	modeList := flag.String("modes", "get,mix,rate", "which runs to make: get (closed loop), mix (90/10 closed loop), rate (fixed rate)")
 	flag.Parse()
+	modes := strings.Split(*modeList, ",")
 	id, sec, _ := strings.Cut(*dbwKey, ":")
-	targets := []target{{"dbwarden", *dbw, id, sec}, {"moto_server", *moto, "testing", "testing"}}
+	targets := []target{{"dbwarden", *dbw, id, sec}}
+	if *moto != "" { // without moto, a run measures dbwarden alone
+		targets = append(targets, target{"moto_server", *moto, "testing", "testing"})
+	}
 
 	type result struct {
 		tput, p50, p99, p999 float64
@@ -47,7 +52,7 @@ func main() {
 		c := newClient(tg, *workers)
 		must(c.call("CreateSecret", `{"Name":"bench/db","SecretString":"bench-password-0123456789"}`))
 		results[tg.name] = map[string]result{}
-		for _, mode := range []string{"get", "mix", "rate"} {
+		for _, mode := range modes {
 			var lat []time.Duration
 			var n int64
 			var elapsed time.Duration
@@ -59,6 +64,8 @@ func main() {
 				lat, n, elapsed = closedLoop(c, *workers, *dur, 10)
 			case "rate":
 				lat, n, elapsed = fixedRate(c, *rate, *dur)
+			default:
+				must(fmt.Errorf("unknown mode %q in -modes (want get, mix or rate)", mode))
 			}
 			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 			pct := func(p float64) float64 {
@@ -74,13 +81,16 @@ func main() {
 	fmt.Println("| load | server | requests/s | p50 ms | p99 ms | p99.9 ms | failed |")
 	fmt.Println("|---|---|---:|---:|---:|---:|---:|")
 	names := map[string]string{"get": "GetSecretValue, closed loop", "mix": "90% Get / 10% PutSecretValue, closed loop", "rate": fmt.Sprintf("GetSecretValue at %d/s", *rate)}
-	for _, mode := range []string{"get", "mix", "rate"} {
+	for _, mode := range modes {
 		for _, tg := range targets {
 			r := results[tg.name][mode]
 			fmt.Printf("| %s | %s | %.0f | %.2f | %.2f | %.2f | %d |\n", names[mode], tg.name, r.tput, r.p50, r.p99, r.p999, r.failed)
 		}
 	}
-	for _, mode := range []string{"get", "mix"} {
+	for _, mode := range modes {
+		if mode == "rate" || len(targets) < 2 {
+			continue
+		}
 		fmt.Printf("\n%s: dbwarden / moto throughput = %.1f", names[mode], results["dbwarden"][mode].tput/results["moto_server"][mode].tput)
 	}
 	fmt.Println()

@@ -179,6 +179,7 @@ func (w *auditWriter) commit(batch []*pendingRecord) (stale map[*pendingRecord]b
 	if err := tx.Commit(); err != nil {
 		return nil, internal("commit audit records", err)
 	}
+	w.s.ckpt.committed()
 	return stale, nil
 }
 

@@ -46,6 +46,7 @@ type Store struct {
 	rdb    *sql.DB // read-only snapshots
 	rstmts *stmtCache
 	writer *auditWriter
+	ckpt   *checkpointer
 	cache  readCache
 	keys   keys.KeyProvider
 	opts   Options
@@ -94,6 +95,8 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	q.Add("_pragma", "busy_timeout(30000)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Set("_txlock", "immediate")
+	cq := q.Encode() // the checkpointer's connection
+	q.Add("_pragma", "wal_autocheckpoint(0)")
 	db, err := sql.Open("sqlite", "file:"+opts.Path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", opts.Path, err)
@@ -116,6 +119,14 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	rdb.SetMaxOpenConns(8)
 	rdb.SetMaxIdleConns(8)
 	s.rdb, s.rstmts = rdb, &stmtCache{db: rdb}
+	cdb, err := sql.Open("sqlite", "file:"+opts.Path+"?"+cq)
+	if err != nil {
+		rdb.Close()
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", opts.Path, err)
+	}
+	cdb.SetMaxOpenConns(1)
+	s.ckpt = newCheckpointer(cdb)
 	s.writer = newAuditWriter(s)
 	return s, nil
 }
@@ -126,6 +137,7 @@ func (s *Store) DB() *sql.DB { return s.db }
 // Close closes the database.
 func (s *Store) Close() error {
 	s.writer.stop()
+	s.ckpt.stop()
 	s.rstmts.close()
 	s.stmts.close()
 	return errors.Join(s.rdb.Close(), s.db.Close())
@@ -191,6 +203,7 @@ func (s *Store) call(ctx context.Context, action, secretID string, fn func(tx *t
 		if err := tx.Commit(); err != nil {
 			return internal("commit", err)
 		}
+		s.ckpt.committed()
 		return nil
 	}
 	tx.Rollback()
