@@ -2,7 +2,10 @@ package api
 
 import (
 	"context"
+	"net"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/dbwarden/dbwarden/internal/authz"
 	"github.com/dbwarden/dbwarden/internal/secret"
@@ -26,8 +29,7 @@ type validateOutput struct {
 
 // checkResourcePolicy parses a resource policy and lists what is wrong
 // with it: a document that does not parse, a statement without a
-// Principal, or (when blockPublic) a statement that grants access to
-// everyone without a condition.
+// Principal, or (when blockPublic) a statement that grants public access.
 func checkResourcePolicy(doc string, blockPublic bool) []validationError {
 	p, err := authz.Parse([]byte(doc))
 	if err != nil {
@@ -39,22 +41,82 @@ func checkResourcePolicy(doc string, blockPublic bool) []validationError {
 			errs = append(errs, validationError{"SYNTAX_CHECK", "statement " + strconv.Itoa(i+1) + ": a resource policy statement needs a Principal"})
 		}
 		if blockPublic && publicStatement(st) {
-			errs = append(errs, validationError{"PUBLIC_ACCESS_CHECK", "statement " + strconv.Itoa(i+1) + ": it allows access to every principal (\"*\") without a condition"})
+			errs = append(errs, validationError{"PUBLIC_ACCESS_CHECK", "statement " + strconv.Itoa(i+1) + ": it allows any principal without a condition that limits it to specific accounts, principals or networks"})
 		}
 	}
 	return errs
 }
 
+// publicStatement reports whether a statement allows a principal that
+// names no one in particular ("*", or an ARN or account with a wildcard
+// in its account) without a condition that pins the caller down, which is
+// how AWS decides that a resource policy grants public access.
 func publicStatement(st authz.Statement) bool {
-	if !st.Allow || len(st.Conditions) > 0 {
+	if !st.Allow || !slices.ContainsFunc(st.Principals, broadPrincipal) {
 		return false
 	}
-	for _, p := range st.Principals {
-		if p == "*" {
-			return true
+	return !slices.ContainsFunc(st.Conditions, restricting)
+}
+
+// broadPrincipal: "*", or an account id or ARN whose account has a wildcard.
+func broadPrincipal(p string) bool {
+	if p == "*" {
+		return true
+	}
+	account := p
+	if parts := strings.SplitN(p, ":", 6); len(parts) == 6 {
+		account = parts[4]
+	}
+	return account == "" || strings.ContainsAny(account, "*?")
+}
+
+// restrictingKeys are the condition keys that, given specific values,
+// confine a statement to known callers, accounts or networks.
+var restrictingKeys = map[string]bool{
+	"aws:principalaccount": true, "aws:principalarn": true, "aws:principalorgid": true, "aws:principalorgpaths": true,
+	"aws:sourceaccount": true, "aws:sourcearn": true, "aws:sourceowner": true,
+	"aws:sourceip": true, "aws:sourcevpc": true, "aws:sourcevpce": true,
+	"aws:userid": true, "aws:username": true,
+}
+
+// restricting reports whether a condition confines who may use a
+// statement: a positive operator (not a negated one, not IfExists, which
+// lets a request without the key through) on a restricting key, with no
+// value that matches everyone.
+func restricting(c authz.Condition) bool {
+	switch c.Operator {
+	case "StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike", "IpAddress":
+	default:
+		return false
+	}
+	if !restrictingKeys[c.Key] || len(c.Values) == 0 {
+		return false
+	}
+	for _, v := range c.Values {
+		if !specific(c.Key, v) {
+			return false
 		}
 	}
-	return false
+	return true
+}
+
+// specific reports whether one condition value names particular callers.
+func specific(key, v string) bool {
+	switch key {
+	case "aws:sourceip":
+		_, n, err := net.ParseCIDR(v)
+		if err != nil {
+			return net.ParseIP(v) != nil
+		}
+		ones, _ := n.Mask.Size()
+		return ones > 0
+	case "aws:principalarn", "aws:sourcearn":
+		return !broadPrincipal(v)
+	case "aws:principalaccount", "aws:sourceaccount", "aws:sourceowner", "aws:principalorgid":
+		return v != "" && !strings.ContainsAny(v, "*?")
+	default:
+		return strings.Trim(v, "*?") != ""
+	}
 }
 
 func init() {
