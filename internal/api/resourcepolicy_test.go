@@ -46,3 +46,22 @@ func TestPublicAccessCheck(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCheckResourcePolicy: any document is checked without panicking, and
+// the public-access check only ever adds PUBLIC_ACCESS_CHECK errors.
+func FuzzCheckResourcePolicy(f *testing.F) {
+	f.Add(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}`)
+	f.Add(`{"Statement":{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::*:root","1"]},"Action":"secretsmanager:*","Resource":"*","Condition":{"ArnLike":{"aws:PrincipalArn":["arn:aws:iam::1:user/*",""]}}}}`)
+	f.Fuzz(func(t *testing.T, doc string) {
+		with, without := checkResourcePolicy(doc, true), checkResourcePolicy(doc, false)
+		var rest []validationError
+		for _, e := range with {
+			if e.CheckName != "PUBLIC_ACCESS_CHECK" {
+				rest = append(rest, e)
+			}
+		}
+		if len(rest) != len(without) {
+			t.Fatalf("the public check changed the other errors: %v against %v", with, without)
+		}
+	})
+}
