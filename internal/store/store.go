@@ -168,6 +168,9 @@ type DescribeSecretOutput struct {
 	RotationRules      *secret.RotationRules `json:"RotationRules,omitempty"`
 	LastRotatedDate    *time.Time            `json:"LastRotatedDate,omitempty"`
 	NextRotationDate   *time.Time            `json:"NextRotationDate,omitempty"`
+	// LastRotationFailure is a dbwarden extension: the step and error of
+	// the last failed rotation run, until a run succeeds.
+	LastRotationFailure string `json:"LastRotationFailure,omitempty"`
 }
 
 // Filter is one of ListSecrets' filters. Key is name, description,
@@ -373,4 +376,20 @@ func WithAuthorizer(ctx context.Context, a Authorizer) context.Context {
 func AuthorizerFrom(ctx context.Context) Authorizer {
 	a, _ := ctx.Value(authorizerKey{}).(Authorizer)
 	return a
+}
+
+// RotationState is what the rotation engine remembers of a secret's
+// rotations between runs. Stores that can keep it implement
+// RotationState and SaveRotationState (see the rotation package).
+type RotationState struct {
+	LastRotated time.Time // when the last rotation finished
+	NextDue     time.Time // when the schedule makes the next one due
+
+	// Token, Failures, LastFailure, FailedAt and RetryAt describe the
+	// failed runs of the rotation in progress; all zero after a success.
+	Token       string
+	Failures    int
+	LastFailure string // the step and its error; never a secret value
+	FailedAt    time.Time
+	RetryAt     time.Time
 }

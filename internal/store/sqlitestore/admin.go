@@ -260,5 +260,12 @@ func (s *Store) Gauges(ctx context.Context) map[string]float64 {
 	if seq, _, err := audit.Head(ctx, s.rdb); err == nil {
 		g["dbwarden_audit_chain_length"] = float64(seq)
 	}
+	var enabled, failing, last int64
+	if err := s.rdb.QueryRowContext(ctx, `SELECT COALESCE(SUM(rotation_enabled = 1), 0), COALESCE(SUM(rotation_failures > 0), 0), COALESCE(MAX(last_rotated), 0)
+		FROM secrets WHERE deleted_at = 0`).Scan(&enabled, &failing, &last); err == nil {
+		g["dbwarden_rotation_enabled_secrets"] = float64(enabled)
+		g["dbwarden_rotation_failing_secrets"] = float64(failing)
+		g["dbwarden_rotation_last_success_timestamp_seconds"] = float64(last) / 1e6
+	}
 	return g
 }

@@ -358,6 +358,7 @@ func (s *Store) DescribeSecret(ctx context.Context, in *store.DescribeSecretInpu
 		}
 		out.RotationEnabled, out.RotationLambdaARN, out.RotationRules = e.RotationEnabled, e.RotationLambdaARN, e.RotationRules
 		out.LastRotatedDate, out.NextRotationDate = e.LastRotatedDate, e.NextRotationDate
+		out.LastRotationFailure = r.rotationFailure
 		return nil, nil
 	})
 	if err != nil {

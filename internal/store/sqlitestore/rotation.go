@@ -46,10 +46,23 @@ func (s *Store) RotateSecret(ctx context.Context, in *store.RotateSecretInput) (
 		} else if next, ok := secret.NextRotation(rot.Rules, now); ok {
 			rot.NextDue = next
 		}
+		if immediately {
+			// A rotation in progress is the one to carry on.
+			if v := r.sec.VersionWithStage(secret.StagePending); v != nil && !v.HasStage(secret.StageCurrent) {
+				vid = v.ID
+			}
+		}
 		rules, _ := json.Marshal(rot.Rules)
 		if _, err := tx.ExecContext(ctx, `UPDATE secrets SET rotation_enabled = 1, rotator = ?, rotation_rules = ?, next_rotation = ?, changed_at = ? WHERE id = ?`,
 			rot.Rotator, string(rules), micros(rot.NextDue), micros(now), r.id); err != nil {
 			return internal("store rotation configuration", err)
+		}
+		if immediately {
+			// The rotation engine creates the version this call names.
+			if _, err := tx.ExecContext(ctx, `UPDATE secrets SET rotation_token = ?, rotation_failures = 0, rotation_failure = '', rotation_retry_at = 0 WHERE id = ? AND rotation_token <> ?`,
+				vid, r.id, vid); err != nil {
+				return internal("store rotation configuration", err)
+			}
 		}
 		out = &store.RotateSecretOutput{ARN: r.sec.ARN, Name: r.sec.Name}
 		if immediately {

@@ -80,4 +80,13 @@ var migrations = [][]string{
 		`CREATE TRIGGER versions_update_generation AFTER UPDATE ON versions BEGIN UPDATE generation SET n = n + 1; END`,
 		`CREATE TRIGGER versions_delete_generation AFTER DELETE ON versions BEGIN UPDATE generation SET n = n + 1; END`,
 	},
+	{
+		// The rotation in progress: its token's failed runs.
+		`ALTER TABLE secrets ADD COLUMN rotation_token TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE secrets ADD COLUMN rotation_failures INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE secrets ADD COLUMN rotation_failure TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE secrets ADD COLUMN rotation_failed_at INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE secrets ADD COLUMN rotation_retry_at INTEGER NOT NULL DEFAULT 0`,
+		`CREATE INDEX secrets_by_next_rotation ON secrets (next_rotation) WHERE rotation_enabled = 1`,
+	},
 }

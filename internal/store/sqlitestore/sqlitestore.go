@@ -269,6 +269,8 @@ type row struct {
 	id     int64
 	sec    *secret.Secret
 	policy string // the secret's resource policy, or ""
+	// rotationFailure is the last failed rotation run's step and error.
+	rotationFailure string
 	// stages holds each version's labels as loaded, to write back only
 	// what changed.
 	stages map[string]string
@@ -278,7 +280,7 @@ type row struct {
 }
 
 const secretColumns = `id, arn, name, description, kms_key_id, tags, created_at, changed_at, accessed_at, deleted_at, deletion_at,
-	rotation_enabled, rotator, rotation_rules, last_rotated, next_rotation, resource_policy`
+	rotation_enabled, rotator, rotation_rules, last_rotated, next_rotation, resource_policy, rotation_failure`
 
 func (s *Store) find(ctx context.Context, tx *txn, id string) (*row, error) {
 	if id == "" {
@@ -353,7 +355,7 @@ func (s *Store) scanSecret(sc scanner) (*row, error) {
 	var created, changed, accessed, deleted, deletion, lastRotated, nextRotation int64
 	var rules string
 	if err := sc.Scan(&r.id, &sec.ARN, &sec.Name, &sec.Description, &sec.KMSKeyID, &tags, &created, &changed, &accessed, &deleted, &deletion,
-		&sec.Rotation.Enabled, &sec.Rotation.Rotator, &rules, &lastRotated, &nextRotation, &r.policy); err != nil {
+		&sec.Rotation.Enabled, &sec.Rotation.Rotator, &rules, &lastRotated, &nextRotation, &r.policy, &r.rotationFailure); err != nil {
 		return nil, err
 	}
 	if rules != "" {
