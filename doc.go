@@ -3,13 +3,15 @@
 //
 //	cmd/dbwarden/            the CLI: one file per command group (cmd_secret.go,
 //	                         cmd_server.go, cmd_audit.go, cmd_keys.go, cmd_store.go,
-//	                         cmd_config.go);
-//	                         wire.go turns configuration into concrete backends
+//	                         cmd_config.go, cmd_rotate.go, cmd_lambda.go);
+//	                         wire.go and rotators.go turn configuration into
+//	                         concrete backends; scheduler.go runs due rotations
 //	internal/config/         configuration: defaults < file < environment < flags
 //	internal/secret/         the domain: names, ARNs, versions, staging labels,
 //	                         limits, Secrets Manager error codes, password generator
 //	internal/store/          the Store contract (Secrets Manager operations)
 //	internal/store/sqlitestore/  the embedded store: SQLite in WAL mode
+//	internal/store/awsstore/     the Store contract on AWS Secrets Manager
 //	internal/store/storetest/    the conformance suite every store passes
 //	internal/keys/           envelope encryption: Seal, Open, the KeyProvider contract
 //	internal/keys/filekeys/  a key ring of 0600 files in the data directory
@@ -18,7 +20,12 @@
 //	internal/api/            the Secrets Manager JSON protocol over HTTP, SigV4,
 //	                         authorization, metrics
 //	internal/authz/          IAM-style policy documents and their evaluation
-//	internal/testenv/        starts real components (moto_server) for tests
+//	internal/rotation/       the four-step rotation engine, its locks and state
+//	internal/rotation/schedule/     rotation schedules: rate, cron, windows
+//	internal/rotation/mysqlrotator/ single-user and alternating-users rotators
+//	internal/mysqladmin/     MySQL/MariaDB administration: credentials documents,
+//	                         connections, accounts, passwords, grants
+//	internal/testenv/        starts real components (moto_server, MariaDB) for tests
 //	bench/                   benchmarks against moto_server, run in one go
 //	docs/                    design pages, the API page and benchmark results
 //	scripts/                 quickstart and the test command

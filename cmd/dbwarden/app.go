@@ -26,6 +26,7 @@ const (
 	exitRejected   = 4 // the request was refused: invalid, exists, limit, deleted
 	exitIntegrity  = 5 // a check or verification found damage
 	exitCryptoFail = 6 // a key could not wrap or unwrap a value
+	exitRotation   = 7 // a rotation step failed
 )
 
 const exitCodesHelp = `Exit codes:
@@ -36,7 +37,8 @@ const exitCodesHelp = `Exit codes:
   4  the request was refused (InvalidParameterException, InvalidRequestException,
      ResourceExistsException, LimitExceededException, ...)
   5  an integrity check or audit verification found damage
-  6  a value could not be encrypted or decrypted (EncryptionFailure, DecryptionFailure)`
+  6  a value could not be encrypted or decrypted (EncryptionFailure, DecryptionFailure)
+  7  a rotation step failed (the database refused or could not be reached)`
 
 // app holds what every command shares: its streams, the environment and
 // the resolved configuration.
@@ -132,9 +134,12 @@ func exitCode(err error) int {
 	var ie integrityError
 	var nf notFoundError
 	var rj rejectedError
+	var re rotationError
 	switch {
 	case errors.As(err, &ue):
 		return exitUsage
+	case errors.As(err, &re):
+		return exitRotation
 	case errors.As(err, &ie):
 		return exitIntegrity
 	case errors.As(err, &nf):
@@ -200,7 +205,7 @@ overrides the file.
 	pf.StringVar(&a.flags.Keys.Provider, "key-provider", "", "key-encryption key: file or kms; also DBWARDEN_KEY_PROVIDER (default file)")
 	pf.StringVar(&a.flags.Keys.KMSKeyID, "kms-key-id", "", "KMS key id, ARN or alias when --key-provider=kms; also DBWARDEN_KMS_KEY_ID")
 
-	root.AddCommand(a.secretCmd(), a.serverCmd(), a.principalCmd(), a.auditCmd(), a.keysCmd(), a.storeCmd(), a.configCmd(), a.versionCmd())
+	root.AddCommand(a.secretCmd(), a.serverCmd(), a.principalCmd(), a.auditCmd(), a.keysCmd(), a.rotateCmd(), a.lambdaCmd(), a.storeCmd(), a.configCmd(), a.versionCmd())
 	for _, c := range root.Commands() {
 		if c.HasSubCommands() {
 			asGroup(c)

@@ -110,9 +110,10 @@ func (a *app) runServer(ctx context.Context, listen, certFile, keyFile string, p
 		return err
 	}
 
+	sched := newScheduler(s, a.engine(s), logger)
 	srv := &http.Server{
 		Handler: api.New(api.Config{
-			Store:         s,
+			Store:         pokingStore{s, sched},
 			Lookup:        keyLookup(s, logger),
 			Account:       a.cfg.ARN.Account,
 			Partition:     a.cfg.ARN.Partition,
@@ -138,6 +139,8 @@ func (a *app) runServer(ctx context.Context, listen, certFile, keyFile string, p
 	logger.Info("serving the Secrets Manager API", "endpoint", scheme+"://"+ln.Addr().String(), "region", a.cfg.ARN.Region, "data_dir", a.cfg.DataDir)
 
 	go a.purgeLoop(ctx, s, logger)
+	schedDone := make(chan struct{})
+	go func() { sched.run(ctx); close(schedDone) }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -151,6 +154,8 @@ func (a *app) runServer(ctx context.Context, listen, certFile, keyFile string, p
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shut down: %w", err)
 	}
+	// A rotation cut short here is resumed by the next start.
+	<-schedDone
 	logger.Info("stopped")
 	return nil
 }

@@ -6,6 +6,8 @@ package main
 // set itself.
 
 import (
+	"github.com/dbwarden/dbwarden/internal/testenv"
+
 	"bytes"
 	"crypto/sha256"
 	"database/sql"
@@ -47,6 +49,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	testenv.StopAll() // the MariaDB server, if a test started it
 	os.RemoveAll(tmp)
 	os.Exit(code)
 }

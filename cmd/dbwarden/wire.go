@@ -41,6 +41,8 @@ func (a *app) openStore(ctx context.Context) (*sqlitestore.Store, keys.KeyProvid
 		Partition: a.cfg.ARN.Partition,
 		Region:    a.cfg.ARN.Region,
 		Account:   a.cfg.ARN.Account,
+		// rotate-secret needs no Lambda: dbwarden's rotators run it.
+		ImplicitRotation: true,
 	})
 	if err != nil {
 		return nil, nil, err

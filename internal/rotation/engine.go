@@ -98,7 +98,11 @@ func (e *Engine) Rotate(ctx context.Context, secretID, token string) (*Result, e
 		}
 	}
 	res := &Result{ARN: d.ARN}
-	if pending := pendingVersion(d.VersionIdsToStages); pending != "" {
+	if done := finishedVersion(d.VersionIdsToStages); done != "" {
+		// A run stopped inside finishSecret, after AWSCURRENT moved:
+		// its steps only have the AWSPENDING label left to remove.
+		token, res.Resumed = done, true
+	} else if pending := pendingVersion(d.VersionIdsToStages); pending != "" {
 		if st.Token == pending && st.Failures >= e.maxAttempts() {
 			if _, err := e.Store.UpdateSecretVersionStage(ctx, &store.UpdateSecretVersionStageInput{
 				SecretId: d.ARN, VersionStage: secret.StagePending, RemoveFromVersionId: pending,
@@ -319,6 +323,16 @@ func DefaultBackoff(failures int) time.Duration {
 	}
 	jitter := time.Duration(rand.Int64N(int64(d)/5*2+1)) - d/5
 	return d + jitter
+}
+
+// finishedVersion is a version that holds both AWSCURRENT and AWSPENDING.
+func finishedVersion(m map[string][]string) string {
+	for id, stages := range m {
+		if has(stages, secret.StagePending) && has(stages, secret.StageCurrent) {
+			return id
+		}
+	}
+	return ""
 }
 
 // pendingVersion is the version that holds AWSPENDING without AWSCURRENT.

@@ -19,9 +19,9 @@ type Event struct {
 }
 
 // HandleEvent runs one step as a Secrets Manager rotation function must:
-// the secret must have rotation turned on, and Secrets Manager has already
-// labelled the token's version AWSPENDING (or, for a step repeated after
-// the rotation finished, AWSCURRENT) before it calls the function.
+// the secret must have rotation turned on, and the token's version must
+// be labelled AWSPENDING (or, for a step repeated after the rotation
+// finished, AWSCURRENT).
 func (e *Engine) HandleEvent(ctx context.Context, ev Event) error {
 	if ev.SecretId == "" || ev.ClientRequestToken == "" || ev.Step == "" {
 		return fmt.Errorf("rotation event: SecretId, ClientRequestToken and Step are all required")
@@ -33,7 +33,10 @@ func (e *Engine) HandleEvent(ctx context.Context, ev Event) error {
 	if !d.RotationEnabled {
 		return fmt.Errorf("secret %s is not enabled for rotation", d.ARN)
 	}
-	if _, ok := d.VersionIdsToStages[ev.ClientRequestToken]; !ok {
+	// Secrets Manager labels the version before the first step; a
+	// createSecret for a version not yet there (a caller other than the
+	// service, or a test) creates it.
+	if _, ok := d.VersionIdsToStages[ev.ClientRequestToken]; !ok && ev.Step != StepCreate {
 		return fmt.Errorf("secret version %s has no stage for rotation of secret %s", ev.ClientRequestToken, d.ARN)
 	}
 	return e.RunStep(ctx, d.ARN, ev.ClientRequestToken, ev.Step)

@@ -374,12 +374,14 @@ func listEntry(sec *secret.Secret) store.SecretListEntry {
 		LastAccessedDate: timePtr(sec.LastAccessedDate), DeletedDate: timePtr(sec.DeletedDate),
 		Tags: slices.Clone(sec.Tags),
 	}
+	// A rotation run on demand (dbwarden rotate) dates the secret even
+	// when no schedule is configured.
+	e.LastRotatedDate = timePtr(sec.Rotation.LastRotated)
 	if rot := sec.Rotation; rot.Rotator != "" {
 		e.RotationEnabled = rot.Enabled
 		e.RotationLambdaARN = rot.Rotator
 		rules := rot.Rules
 		e.RotationRules = &rules
-		e.LastRotatedDate = timePtr(rot.LastRotated)
 		if rot.Enabled {
 			e.NextRotationDate = timePtr(rot.NextDue)
 		}

@@ -9,6 +9,10 @@ import (
 	"github.com/dbwarden/dbwarden/internal/store"
 )
 
+// DefaultRotator is the RotationLambdaARN of a secret whose RotateSecret
+// named none: the rotation engine chooses a rotator from its value.
+const DefaultRotator = "dbwarden:default"
+
 // RotateSecret implements store.Store.
 func (s *Store) RotateSecret(ctx context.Context, in *store.RotateSecretInput) (*store.RotateSecretOutput, error) {
 	var out *store.RotateSecretOutput
@@ -25,6 +29,11 @@ func (s *Store) RotateSecret(ctx context.Context, in *store.RotateSecretInput) (
 		if in.RotationLambdaARN != "" {
 			rot.Rotator = in.RotationLambdaARN
 		}
+		if rot.Rotator == "" && s.opts.ImplicitRotation {
+			// dbwarden rotates with its own rotators: without a name,
+			// the secret's value chooses one.
+			rot.Rotator = DefaultRotator
+		}
 		if rot.Rotator == "" {
 			return secret.Errorf(secret.CodeInvalidRequest, "No Lambda rotation function ARN is associated with this secret.")
 		}
@@ -34,12 +43,13 @@ func (s *Store) RotateSecret(ctx context.Context, in *store.RotateSecretInput) (
 			}
 			rot.Rules = *in.RotationRules
 		}
-		if rot.Rules.AutomaticallyAfterDays == nil && rot.Rules.ScheduleExpression == nil {
+		immediately := in.RotateImmediately == nil || *in.RotateImmediately
+		if rot.Rules.AutomaticallyAfterDays == nil && rot.Rules.ScheduleExpression == nil && !(immediately && s.opts.ImplicitRotation) {
 			return secret.Errorf(secret.CodeInvalidParameter, "You must specify RotationRules the first time you turn on rotation for a secret.")
 		}
+		// Without rules, a rotation runs now and no other is scheduled.
 		now := s.opts.Now().UTC()
 		rot.Enabled = true
-		immediately := in.RotateImmediately == nil || *in.RotateImmediately
 		rot.NextDue = time.Time{} // for cron schedules the scheduler computes it
 		if immediately {
 			rot.NextDue = now

@@ -36,6 +36,13 @@ type Options struct {
 	Partition, Region, Account string
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// ImplicitRotation lets RotateSecret go without what AWS asks for
+	// the first time, because dbwarden rotates with its own rotators:
+	// without RotationLambdaARN the secret's value chooses the rotator
+	// (DefaultRotator), and with RotateImmediately but no RotationRules a
+	// rotation runs now and none is scheduled. Off, RotateSecret answers
+	// exactly as AWS does.
+	ImplicitRotation bool
 }
 
 // Store is a store.Store on a SQLite file. It is safe for concurrent use,
