@@ -138,6 +138,10 @@ func TestRotateCommand(t *testing.T) {
 	t.Run("failures", func(t *testing.T) {
 		c := c.in(t)
 		c.fails(exitNotFound, nil, "rotate", "prod/missing")
+		// Outside AWS Lambda the lambda command explains itself.
+		if r := c.fails(exitUsage, nil, "lambda"); !strings.Contains(string(r.stderr), "dbwarden rotate") {
+			t.Fatalf("dbwarden lambda outside Lambda does not point to dbwarden rotate:\n%s", r.stderr)
+		}
 		c.fails(exitUsage, nil, "rotate", "prod/app", "--step", "setSecret")
 		c.ok(nil, "secret", "create-secret", "--name", "prod/not-credentials", "--secret-string", "just text")
 		r := c.fails(exitRotation, nil, "rotate", "prod/not-credentials")

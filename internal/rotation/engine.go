@@ -47,8 +47,9 @@ type Engine struct {
 	// success).
 	Progress func(step string, err error)
 	// Hook, when set, is called at named points of a run: before and
-	// after each step ("setSecret:before", "setSecret:after") and where a
-	// step writes twice. The crash tests stop the process there.
+	// after each step ("setSecret:before", "setSecret:after"), where a
+	// step writes twice, and where a rotator calls Checkpoint. The crash
+	// tests stop the process there.
 	Hook func(point string)
 }
 
@@ -182,6 +183,9 @@ func (e *Engine) RunStep(ctx context.Context, secretID, token, step string) erro
 }
 
 func (e *Engine) runStep(ctx context.Context, secretID, token, step string) error {
+	if e.Hook != nil {
+		ctx = withCheckpoints(ctx, e.Hook)
+	}
 	d, err := e.Store.DescribeSecret(ctx, &store.DescribeSecretInput{SecretId: secretID})
 	if err != nil {
 		return err

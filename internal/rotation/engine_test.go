@@ -275,15 +275,23 @@ func TestRotateBothStrategies(t *testing.T) {
 }
 
 // crashPoints are where the crash matrix kills the rotating process:
-// between steps, and inside finishSecret between its two label moves.
-var crashPoints = []string{
-	"createSecret:before", "createSecret:after", "setSecret:after", "testSecret:after",
-	"finishSecret:moved", "finishSecret:after",
+// between steps, inside setSecret (between its statements: the clone
+// created, its grants synced, its password set; the user's two passwords
+// set) and inside finishSecret between its two label moves.
+var crashPoints = map[string][]string{
+	"single-user": {
+		"createSecret:before", "createSecret:after", "setSecret:password set", "setSecret:after", "testSecret:after",
+		"finishSecret:moved", "finishSecret:after",
+	},
+	"alternating-users": {
+		"createSecret:before", "createSecret:after", "setSecret:account ready", "setSecret:grants synced", "setSecret:password set",
+		"setSecret:after", "testSecret:after", "finishSecret:moved", "finishSecret:after",
+	},
 }
 
 func TestCrashMatrix(t *testing.T) {
 	for _, st := range strategies {
-		for _, point := range crashPoints {
+		for _, point := range crashPoints[st.name] {
 			t.Run(st.name+"/"+point, func(t *testing.T) {
 				f := newFixture(t)
 				arn := f.newSecret(t)
@@ -499,4 +507,108 @@ func TestOneRotationAtATime(t *testing.T) {
 	if _, err := e.Rotate(context.Background(), arn, ""); err != nil {
 		t.Fatalf("after the lock is released: %v", err)
 	}
+}
+
+// The database down during setSecret, then during testSecret: each run
+// fails with an error naming the step and the server, the secret keeps its
+// AWSCURRENT, and the next run after the server is back resumes the same
+// rotation and finishes it.
+func TestDatabaseDownDuringRotation(t *testing.T) {
+	for _, step := range []string{rotation.StepSet, rotation.StepTest} {
+		t.Run(step, func(t *testing.T) {
+			f := newFixture(t)
+			arn := f.newSecret(t)
+			curID, _ := value(t, f.store, arn, secret.StageCurrent)
+			e := f.engine("alternating-users")
+			e.Backoff = func(int) time.Duration { return 0 }
+			e.Hook = func(p string) {
+				if p == step+":before" {
+					f.srv.Stop(t)
+				}
+			}
+			res, err := e.Rotate(context.Background(), arn, "")
+			f.srv.Start(t)
+			var se *rotation.Error
+			if !errors.As(err, &se) || se.Step != step || !errors.Is(err, mysqladmin.ErrUnreachable) {
+				t.Fatalf("with the server down: got %v, want %s failing with the server unreachable", err, step)
+			}
+			if !strings.Contains(err.Error(), f.srv.Addr()) {
+				t.Fatalf("the error does not name the server %s: %v", f.srv.Addr(), err)
+			}
+			if id, _ := value(t, f.store, arn, secret.StageCurrent); id != curID {
+				t.Fatal("a failed run moved AWSCURRENT")
+			}
+			if id, _ := value(t, f.store, arn, secret.StagePending); id != res.Token {
+				t.Fatal("a failed run lost its AWSPENDING version")
+			}
+			e.Hook = nil
+			again, err := e.Rotate(context.Background(), arn, "")
+			if err != nil {
+				t.Fatalf("the run after the server came back: %v", err)
+			}
+			if !again.Resumed || again.Token != res.Token {
+				t.Fatalf("the run after the server came back rotated %s (resumed %v), want %s resumed", again.Token, again.Resumed, res.Token)
+			}
+			checkRotated(t, f.store, arn, res.Token, curID)
+		})
+	}
+}
+
+// A dropped user fails setSecret clearly and leaves the secret as it was.
+func TestDroppedUser(t *testing.T) {
+	f := newFixture(t)
+	arn := f.newSecret(t)
+	curID, cur := value(t, f.store, arn, secret.StageCurrent)
+	c, _ := mysqladmin.ParseCredentials([]byte(cur))
+	if err := f.root.DropAccount(context.Background(), mysqladmin.Account{User: c.Username, Host: "%"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.engine("single-user").Rotate(context.Background(), arn, "")
+	var se *rotation.Error
+	if !errors.As(err, &se) || se.Step != rotation.StepSet || !strings.Contains(err.Error(), c.Username) {
+		t.Fatalf("rotating a dropped user: got %v, want setSecret failing and naming %q", err, c.Username)
+	}
+	if id, _ := value(t, f.store, arn, secret.StageCurrent); id != curID {
+		t.Fatal("a failed run moved AWSCURRENT")
+	}
+}
+
+// A version left with AWSPENDING whose value cannot be rotated (here not
+// credentials at all) does not block rotation forever: it is retried, then
+// abandoned, and the next run rotates.
+func TestStuckPendingIsAbandoned(t *testing.T) {
+	f := newFixture(t)
+	arn := f.newSecret(t)
+	ctx := context.Background()
+	curID, _ := value(t, f.store, arn, secret.StageCurrent)
+	junk := "left by a rotator that crashed long ago"
+	stuck, err := f.store.PutSecretValue(ctx, &store.PutSecretValueInput{SecretId: arn, SecretString: &junk, VersionStages: []string{secret.StagePending}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := f.engine("single-user")
+	e.Backoff = func(int) time.Duration { return 0 }
+	for run := 1; run <= 2; run++ {
+		res, err := e.Rotate(ctx, arn, "")
+		if err == nil || !res.Resumed || res.Token != stuck.VersionId {
+			t.Fatalf("run %d: got %v (token %s, resumed %v); want the stuck version resumed and failing", run, err, res.Token, res.Resumed)
+		}
+	}
+	res, err := e.Rotate(ctx, arn, "")
+	if err != nil {
+		t.Fatalf("the run after two failures: %v", err)
+	}
+	if res.Abandoned != stuck.VersionId {
+		t.Fatalf("abandoned %q, want the stuck version %s", res.Abandoned, stuck.VersionId)
+	}
+	checkRotated(t, f.store, arn, res.Token, curID)
+}
+
+func credentialsOf(t *testing.T, value string) mysqladmin.Credentials {
+	t.Helper()
+	c, err := mysqladmin.ParseCredentials([]byte(value))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

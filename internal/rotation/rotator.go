@@ -50,3 +50,18 @@ type SetInput struct {
 type SecretReader interface {
 	CurrentValue(ctx context.Context, secretID string) (string, error)
 }
+
+type checkpointKey struct{}
+
+// Checkpoint marks a named point inside a step, such as between two
+// statements of setSecret. It does nothing unless the engine's Hook is
+// set, which the crash tests use to stop the process there.
+func Checkpoint(ctx context.Context, point string) {
+	if h, ok := ctx.Value(checkpointKey{}).(func(string)); ok {
+		h(point)
+	}
+}
+
+func withCheckpoints(ctx context.Context, hook func(string)) context.Context {
+	return context.WithValue(ctx, checkpointKey{}, hook)
+}

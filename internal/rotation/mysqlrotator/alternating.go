@@ -132,12 +132,12 @@ func (r *AlternatingUsers) set(ctx context.Context, in rotation.SetInput) error 
 				return err
 			}
 		}
-		r.at("account ready")
+		r.at(ctx, "account ready")
 		if err := s.SyncGrants(ctx, src, dst); err != nil {
 			return err
 		}
 	}
-	r.at("grants synced")
+	r.at(ctx, "grants synced")
 	// Every account of the pending user gets the password, those the
 	// current user lacks too. Where the server holds two passwords, the
 	// pending user's last one (AWSPREVIOUS's, which applications may
@@ -160,6 +160,7 @@ func (r *AlternatingUsers) set(ctx context.Context, in rotation.SetInput) error 
 			return err
 		}
 	}
+	r.at(ctx, "password set")
 	if prevPassword != "" {
 		for _, h := range hosts {
 			if err := s.SetPassword(ctx, mysqladmin.Account{User: cur.Username, Host: h}, cur.Password); err != nil {

@@ -58,10 +58,11 @@ type Options struct {
 	hook func(point string)
 }
 
-func (c *Options) at(point string) {
+func (c *Options) at(ctx context.Context, point string) {
 	if c.hook != nil {
 		c.hook(point)
 	}
+	rotation.Checkpoint(ctx, "setSecret:"+point)
 }
 
 func (c *Options) newPassword() (string, error) {

@@ -85,7 +85,7 @@ func (r *SingleUser) set(ctx context.Context, in rotation.SetInput) error {
 			return fmt.Errorf("log in with the current value: %w", err)
 		}
 		defer s.Close()
-		r.at("logged in")
+		r.at(ctx, "logged in")
 		if change, err = s.ChangeOwnPassword(ctx, cur.Password, pend.Password); err != nil {
 			return err
 		}
@@ -114,6 +114,7 @@ func (r *SingleUser) setViaMaster(ctx context.Context, in rotation.SetInput, cur
 		if err := s.SetDualPassword(ctx, mysqladmin.Account{User: cur.Username, Host: h}, cur.Password, pend.Password); err != nil {
 			return err
 		}
+		r.at(ctx, "password set")
 	}
 	return nil
 }
