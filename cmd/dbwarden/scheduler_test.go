@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/dbwarden/dbwarden/internal/secret"
+	"github.com/dbwarden/dbwarden/internal/store"
+)
+
+// The scheduler rotates a secret once its NextRotationDate has passed, and
+// not before; after the rotation the next date follows the schedule.
+func TestSchedulerRotatesWhatIsDue(t *testing.T) {
+	d := newRotationDB(t)
+	a, err := crashApp(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	s, _, err := a.openStore(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	app, err := s.CreateSecret(ctx, &store.CreateSecretInput{Name: "prod/app", SecretString: &d.app})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rate, no := "rate(4 days)", false
+	if _, err := s.RotateSecret(ctx, &store.RotateSecretInput{SecretId: app.ARN, RotationRules: &secret.RotationRules{ScheduleExpression: &rate}, RotateImmediately: &no}); err != nil {
+		t.Fatal(err)
+	}
+	sc := newScheduler(s, a.engine(s), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { sc.run(runCtx); close(done) }()
+	defer func() { stop(); <-done }()
+
+	// Not due: not listed, and nothing happens however often the
+	// scheduler is woken.
+	if due, err := s.DueRotations(ctx, time.Now()); err != nil || len(due) != 0 {
+		t.Fatalf("due before its date: %v %v", due, err)
+	}
+	for range 3 {
+		sc.poke()
+	}
+	st, err := s.RotationState(ctx, app.ARN)
+	if err != nil || !st.LastRotated.IsZero() || st.NextDue.Before(time.Now().Add(3*24*time.Hour)) {
+		t.Fatalf("before it is due: %+v %v", st, err)
+	}
+
+	// Due an hour ago: the next wake-up rotates it.
+	st.NextDue = time.Now().Add(-time.Hour)
+	if err := s.SaveRotationState(ctx, app.ARN, st); err != nil {
+		t.Fatal(err)
+	}
+	sc.poke()
+	deadline := time.Now().Add(60 * time.Second) // a bound for a hung rotation, not a speed test
+	for {
+		st, err = s.RotationState(ctx, app.ARN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !st.LastRotated.IsZero() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the due rotation never ran: %+v", st)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := st.NextDue.Sub(st.LastRotated); got != 4*24*time.Hour {
+		t.Fatalf("the next rotation is %v after this one, want 4 days", got)
+	}
+	out, err := s.GetSecretValue(ctx, &store.GetSecretValueInput{SecretId: app.ARN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *out.SecretString == d.app {
+		t.Fatal("the scheduled rotation left the value as it was")
+	}
+	if err := loginWith(t, *out.SecretString); err != nil {
+		t.Fatalf("the rotated credentials do not log in: %v", err)
+	}
+}
