@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -210,5 +211,17 @@ func TestRotateSecretThroughTheServer(t *testing.T) {
 	}
 	if !desc.RotationEnabled || desc.LastRotatedDate == 0 || desc.NextRotationDate-desc.LastRotatedDate < 3*86400 {
 		t.Fatalf("after the rotation: enabled %v, last %v, next %v; want the next one 4 days after the last", desc.RotationEnabled, desc.LastRotatedDate, desc.NextRotationDate)
+	}
+	// /metrics reports rotation too.
+	resp, err := http.Get(s.endpoint + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"dbwarden_rotation_enabled_secrets 1", "dbwarden_rotation_failing_secrets 0", "dbwarden_rotation_last_success_timestamp_seconds "} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics has no %q", want)
+		}
 	}
 }
