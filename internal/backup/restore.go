@@ -1,0 +1,353 @@
+package backup
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/dbwarden/dbwarden/internal/mysqladmin"
+)
+
+// Source opens the objects of a backup for reading; a reader fails at the
+// first byte that does not check out.
+type Source interface {
+	Open(ctx context.Context, obj Object) (io.ReadCloser, error)
+}
+
+// RestoreOptions tune a restore.
+type RestoreOptions struct {
+	// Workers is how many connections load data at once; 4 when zero.
+	Workers int
+	// Databases restores only these (their names in the backup); all
+	// when empty.
+	Databases []string
+	// Rename maps a database's name in the backup to the name it gets.
+	// References to it in views, routines and triggers are rewritten
+	// where they name it quoted (`db`.); anything subtler is not.
+	Rename map[string]string
+	// Replace drops a target database that exists; without it, an
+	// existing database makes the restore fail before it changes
+	// anything.
+	Replace bool
+	// Users restores accounts, roles and grants too.
+	Users bool
+	// NoBinlog keeps the load out of the target's binary log (needs the
+	// privilege to set sql_log_bin).
+	NoBinlog bool
+	// Progress, when set, hears about each object as it is restored.
+	Progress func(obj Object)
+}
+
+// Restore loads the objects of a backup into the server c logs in to:
+// schema first, then data in parallel, then views, routines, triggers and
+// events, and users when asked.
+func Restore(ctx context.Context, c mysqladmin.Credentials, src Source, objects []Object, opts RestoreOptions) error {
+	if opts.Workers <= 0 {
+		opts.Workers = 4
+	}
+	srv, err := mysqladmin.Connect(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	srv.DB().SetMaxOpenConns(opts.Workers + 1)
+	srv.DB().SetMaxIdleConns(opts.Workers + 1)
+	r := &restorer{srv: srv, src: src, opts: opts}
+
+	want := map[string]bool{}
+	for _, db := range opts.Databases {
+		want[db] = true
+	}
+	byKind := map[string][]Object{}
+	dbs := map[string]bool{}
+	for _, o := range objects {
+		if o.Kind != KindUsers && len(want) > 0 && !want[o.Database] {
+			continue
+		}
+		byKind[o.Kind] = append(byKind[o.Kind], o)
+		if o.Kind == KindSchema {
+			dbs[o.Database] = true
+		}
+	}
+	for db := range want {
+		if !dbs[db] {
+			return fmt.Errorf("restore: database %q is not in the backup", db)
+		}
+	}
+	if err := r.checkTargets(ctx, byKind[KindSchema]); err != nil {
+		return err
+	}
+	for _, o := range byKind[KindSchema] {
+		if err := r.load(ctx, o, "utf8mb4"); err != nil {
+			return err
+		}
+	}
+	if err := r.parallel(ctx, byKind[KindData]); err != nil {
+		return err
+	}
+	if err := r.views(ctx, byKind[KindViews]); err != nil {
+		return err
+	}
+	for _, kind := range []string{KindRoutines, KindTriggers, KindEvents} {
+		for _, o := range byKind[kind] {
+			if err := r.load(ctx, o, "utf8mb4"); err != nil {
+				return err
+			}
+		}
+	}
+	if opts.Users {
+		for _, o := range byKind[KindUsers] {
+			if err := r.load(ctx, o, "utf8mb4"); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+type restorer struct {
+	srv  *mysqladmin.Server
+	src  Source
+	opts RestoreOptions
+}
+
+func (r *restorer) target(db string) string {
+	if n, ok := r.opts.Rename[db]; ok {
+		return n
+	}
+	return db
+}
+
+func (r *restorer) fail(obj Object, err error) error {
+	return fmt.Errorf("restore %s into %s: %w", obj.Name, r.srv.Addr(), err)
+}
+
+// checkTargets refuses to restore over an existing database, unless
+// Replace, before anything is changed.
+func (r *restorer) checkTargets(ctx context.Context, schemas []Object) error {
+	for _, o := range schemas {
+		t := r.target(o.Database)
+		var n int
+		if err := r.srv.DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", t).Scan(&n); err != nil {
+			return r.fail(o, err)
+		}
+		if n == 0 {
+			continue
+		}
+		if !r.opts.Replace {
+			return fmt.Errorf("restore: database %q exists on %s: restore under another name, or replace it", t, r.srv.Addr())
+		}
+		if _, err := r.srv.DB().ExecContext(ctx, "DROP DATABASE "+quoteIdent(t)); err != nil {
+			return r.fail(o, err)
+		}
+	}
+	return nil
+}
+
+// conn opens a loading session: bytes as they are, times in UTC, no
+// checks that the dump already satisfied, and no binary log if asked.
+func (r *restorer) conn(ctx context.Context, names string) (*sql.Conn, error) {
+	c, err := r.srv.DB().Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	qs := []string{"SET NAMES " + names, "SET SESSION time_zone = '+00:00'", "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'",
+		"SET SESSION foreign_key_checks = 0", "SET SESSION unique_checks = 0"}
+	if r.opts.NoBinlog {
+		qs = append(qs, "SET SESSION sql_log_bin = 0")
+	}
+	for _, q := range qs {
+		if _, err := c.ExecContext(ctx, q); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("%s: %w", q, err)
+		}
+	}
+	return c, nil
+}
+
+// load runs one object's statements on a connection of its own.
+func (r *restorer) load(ctx context.Context, o Object, names string) error {
+	c, err := r.conn(ctx, names)
+	if err != nil {
+		return r.fail(o, err)
+	}
+	defer c.Close()
+	return r.run(ctx, c, o)
+}
+
+func (r *restorer) run(ctx context.Context, c *sql.Conn, o Object) error {
+	if o.Kind != KindSchema && o.Kind != KindUsers {
+		if _, err := c.ExecContext(ctx, "USE "+quoteIdent(r.target(o.Database))); err != nil {
+			return r.fail(o, err)
+		}
+	}
+	rc, err := r.src.Open(ctx, o)
+	if err != nil {
+		return r.fail(o, err)
+	}
+	defer rc.Close()
+	sr := newStatementReader(rc)
+	for i := 0; ; i++ {
+		stmt, err := sr.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return r.fail(o, err)
+		}
+		for _, q := range r.rewrite(o, string(stmt)) {
+			if _, err := c.ExecContext(ctx, q); err != nil {
+				return r.fail(o, fmt.Errorf("statement %d: %w", i+1, err))
+			}
+		}
+	}
+	if r.opts.Progress != nil {
+		r.opts.Progress(o)
+	}
+	return nil
+}
+
+// rewrite renames databases: the schema object's CREATE DATABASE makes
+// the target and is followed by a USE of it, and references to a renamed
+// database are rewritten.
+func (r *restorer) rewrite(o Object, stmt string) []string {
+	if o.Kind == KindSchema && strings.HasPrefix(stmt, "CREATE DATABASE ") {
+		t := r.target(o.Database)
+		// CREATE DATABASE `name` /*!40100 ... */: keep the options, not
+		// the name (which may hold spaces, quoted).
+		rest := stmt[len("CREATE DATABASE "):]
+		if strings.HasPrefix(rest, "`") {
+			if j := closingQuote(rest); j > 0 {
+				rest = rest[j+1:]
+			}
+		}
+		return []string{"CREATE DATABASE " + quoteIdent(t) + rest, "USE " + quoteIdent(t)}
+	}
+	for from, to := range r.opts.Rename {
+		stmt = strings.ReplaceAll(stmt, quoteIdent(from)+".", quoteIdent(to)+".")
+	}
+	return []string{stmt}
+}
+
+// closingQuote returns the index of the backquote that closes the
+// identifier s starts with, or -1.
+func closingQuote(s string) int {
+	for i := 1; i < len(s); i++ {
+		if s[i] == '`' {
+			if i+1 < len(s) && s[i+1] == '`' {
+				i++
+				continue
+			}
+			return i
+		}
+	}
+	return -1
+}
+
+// parallel loads data objects on Workers connections.
+func (r *restorer) parallel(ctx context.Context, objs []Object) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	ch := make(chan Object)
+	var wg sync.WaitGroup
+	for range r.opts.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := r.conn(ctx, "binary")
+			if err != nil {
+				cancel(err)
+				return
+			}
+			defer c.Close()
+			for o := range ch {
+				if err := r.run(ctx, c, o); err != nil {
+					cancel(err)
+					return
+				}
+			}
+		}()
+	}
+	func() {
+		defer close(ch)
+		for _, o := range objs {
+			select {
+			case ch <- o:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil && err != context.Canceled {
+		return err
+	}
+	return ctx.Err()
+}
+
+// views creates views in an order that works: a view on a view that is
+// not there yet fails, and is tried again once others were created.
+func (r *restorer) views(ctx context.Context, objs []Object) error {
+	type pending struct {
+		o     Object
+		stmts []string
+	}
+	var todo []pending
+	for _, o := range objs {
+		rc, err := r.src.Open(ctx, o)
+		if err != nil {
+			return r.fail(o, err)
+		}
+		sr := newStatementReader(rc)
+		var stmts []string
+		for {
+			s, err := sr.next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				rc.Close()
+				return r.fail(o, err)
+			}
+			stmts = append(stmts, r.rewrite(o, string(s))...)
+		}
+		rc.Close()
+		// Three statements a view: character set, collation, CREATE VIEW.
+		for i := 0; i+2 < len(stmts); i += 3 {
+			todo = append(todo, pending{o, stmts[i : i+3]})
+		}
+	}
+	c, err := r.conn(ctx, "utf8mb4")
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	for len(todo) > 0 {
+		var failed []pending
+		var lastErr error
+		for _, p := range todo {
+			if _, err := c.ExecContext(ctx, "USE "+quoteIdent(r.target(p.o.Database))); err != nil {
+				return r.fail(p.o, err)
+			}
+			ok := true
+			for _, s := range p.stmts {
+				if _, err := c.ExecContext(ctx, s); err != nil {
+					ok, lastErr = false, r.fail(p.o, err)
+					break
+				}
+			}
+			if !ok {
+				failed = append(failed, p)
+			}
+		}
+		if len(failed) == len(todo) {
+			return lastErr
+		}
+		todo = failed
+	}
+	return nil
+}
