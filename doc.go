@@ -3,7 +3,7 @@
 //
 //	cmd/dbwarden/            the CLI: one file per command group (cmd_secret.go,
 //	                         cmd_server.go, cmd_audit.go, cmd_keys.go, cmd_store.go,
-//	                         cmd_config.go, cmd_rotate.go, cmd_lambda.go);
+//	                         cmd_config.go, cmd_rotate.go, cmd_db.go, cmd_lambda.go);
 //	                         wire.go and rotators.go turn configuration into
 //	                         concrete backends; scheduler.go runs due rotations
 //	internal/config/         configuration: defaults < file < environment < flags
@@ -23,6 +23,7 @@
 //	internal/rotation/       the four-step rotation engine, its locks and state
 //	internal/rotation/schedule/     rotation schedules: rate, cron, windows
 //	internal/rotation/mysqlrotator/ single-user and alternating-users rotators
+//	internal/bootstrap/      dbwarden db init: a database, its users and their secrets
 //	internal/mysqladmin/     MySQL/MariaDB administration: credentials documents,
 //	                         connections, accounts, passwords, grants
 //	internal/testenv/        starts real components (moto_server, MariaDB) for tests
