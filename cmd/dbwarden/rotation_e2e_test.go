@@ -200,6 +200,29 @@ func TestRotateSecretThroughTheServer(t *testing.T) {
 	rotateAndWait("--rotate-immediately")
 	// With a schedule.
 	rotateAndWait("--rotation-rules", `{"ScheduleExpression":"rate(4 days)"}`, "--rotate-immediately")
+	// Alternating users, through the API too: the value gets a masterarn.
+	code, out = runAWS(t, s, home, s.creds, "secretsmanager", "create-secret", "--name", "prod/admin", "--secret-string", d.master)
+	var master struct{ ARN string }
+	if code != 0 || json.Unmarshal([]byte(out), &master) != nil {
+		t.Fatalf("create the master secret: %s", out)
+	}
+	code, out = runAWS(t, s, home, s.creds, "secretsmanager", "get-secret-value", "--secret-id", "prod/app")
+	var got struct{ SecretString string }
+	if code != 0 || json.Unmarshal([]byte(out), &got) != nil {
+		t.Fatalf("get-secret-value: %s", out)
+	}
+	var m map[string]any
+	json.Unmarshal([]byte(got.SecretString), &m)
+	m["masterarn"] = master.ARN
+	withMaster, _ := json.Marshal(m)
+	if code, out = runAWS(t, s, home, s.creds, "secretsmanager", "put-secret-value", "--secret-id", "prod/app", "--secret-string", string(withMaster)); code != 0 {
+		t.Fatalf("put-secret-value: %s", out)
+	}
+	rotateAndWait("--rotate-immediately")
+	code, out = runAWS(t, s, home, s.creds, "secretsmanager", "get-secret-value", "--secret-id", "prod/app", "--query", "SecretString", "--output", "text")
+	if code != 0 || !strings.Contains(out, "_clone") {
+		t.Fatalf("after an alternating rotation through the API, AWSCURRENT does not name the clone (exit %d)", code)
+	}
 	code, out = runAWS(t, s, home, s.creds, "secretsmanager", "describe-secret", "--secret-id", "prod/app")
 	var desc struct {
 		RotationEnabled  bool

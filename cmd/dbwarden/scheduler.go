@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/dbwarden/dbwarden/internal/audit"
 	"github.com/dbwarden/dbwarden/internal/rotation"
+	"github.com/dbwarden/dbwarden/internal/rotation/schedule"
 	"github.com/dbwarden/dbwarden/internal/store"
 	"github.com/dbwarden/dbwarden/internal/store/sqlitestore"
 )
@@ -88,6 +90,10 @@ func (sc *scheduler) run(ctx context.Context) {
 }
 
 func (sc *scheduler) rotate(ctx context.Context, arn string) {
+	if next, missed := sc.missedWindow(ctx, arn); missed {
+		sc.logger.Warn("rotation window missed (dbwarden was not running); the rotation waits for the next window", "secret", arn, "next", next)
+		return
+	}
 	res, err := sc.engine.Rotate(ctx, arn, "")
 	switch {
 	case err == nil:
@@ -98,6 +104,41 @@ func (sc *scheduler) rotate(ctx context.Context, arn string) {
 		// Errors name the step and the cause; never a value.
 		sc.logger.Error("rotation failed; it will be retried", "secret", arn, "error", err)
 	}
+}
+
+// missedWindow moves a cron-scheduled rotation whose window has passed
+// without it (dbwarden was down) to the next window, as Secrets Manager
+// does, and says so. Rotations asked for with RotateImmediately, resumed
+// ones, and those on rate() or AutomaticallyAfterDays schedules, whose
+// windows are not tied to the clock, run late rather than not at all.
+func (sc *scheduler) missedWindow(ctx context.Context, arn string) (time.Time, bool) {
+	d, err := sc.store.DescribeSecret(ctx, &store.DescribeSecretInput{SecretId: arn})
+	if err != nil || d.RotationRules == nil || d.RotationRules.ScheduleExpression == nil || !strings.HasPrefix(*d.RotationRules.ScheduleExpression, "cron(") {
+		return time.Time{}, false
+	}
+	st, err := sc.store.RotationState(ctx, arn)
+	if err != nil || st.Token != "" || st.NextDue.IsZero() {
+		return time.Time{}, false
+	}
+	r := d.RotationRules
+	sched, err := schedule.Parse(schedule.Rules{AutomaticallyAfterDays: r.AutomaticallyAfterDays, Duration: r.Duration, ScheduleExpression: r.ScheduleExpression})
+	if err != nil {
+		return time.Time{}, false
+	}
+	start, end := sched.Next(st.NextDue.Add(-time.Second))
+	now := timeNow().UTC()
+	if !start.Equal(st.NextDue) || end.IsZero() || now.Before(end) {
+		return time.Time{}, false
+	}
+	next, _ := sched.Next(now)
+	if next.IsZero() {
+		return time.Time{}, false
+	}
+	st.NextDue = next
+	if err := sc.store.SaveRotationState(ctx, arn, st); err != nil {
+		return time.Time{}, false
+	}
+	return next, true
 }
 
 func (sc *scheduler) claim(arn string) bool {

@@ -86,3 +86,60 @@ func TestSchedulerRotatesWhatIsDue(t *testing.T) {
 		t.Fatalf("the rotated credentials do not log in: %v", err)
 	}
 }
+
+// A cron-scheduled rotation whose window passed while dbwarden was down
+// waits for the next window instead of running outside its window.
+func TestSchedulerSkipsAMissedCronWindow(t *testing.T) {
+	d := newRotationDB(t)
+	a, err := crashApp(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	s, _, err := a.openStore(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	app, err := s.CreateSecret(ctx, &store.CreateSecretInput{Name: "prod/app", SecretString: &d.app})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every day at 02:00 UTC, a two-hour window.
+	cron, window, no := "cron(0 2 * * ? *)", "2h", false
+	if _, err := s.RotateSecret(ctx, &store.RotateSecretInput{SecretId: app.ARN, RotateImmediately: &no,
+		RotationRules: &secret.RotationRules{ScheduleExpression: &cron, Duration: &window}}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.RotationState(ctx, app.ARN)
+	if err != nil || st.NextDue.Hour() != 2 {
+		t.Fatalf("next rotation %v (%v), want at 02:00 UTC", st.NextDue, err)
+	}
+	// The window of two days ago passed with nobody to rotate.
+	missed := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -2).Add(2 * time.Hour)
+	st.NextDue = missed
+	if err := s.SaveRotationState(ctx, app.ARN, st); err != nil {
+		t.Fatal(err)
+	}
+	sc := newScheduler(s, a.engine(s), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	sc.rotate(ctx, app.ARN)
+	st, err = s.RotationState(ctx, app.ARN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.LastRotated.IsZero() {
+		t.Fatal("a rotation ran outside its window")
+	}
+	if !st.NextDue.After(time.Now()) || st.NextDue.Hour() != 2 || st.NextDue.Minute() != 0 {
+		t.Fatalf("after a missed window the next rotation is %v, want the next 02:00 UTC", st.NextDue)
+	}
+	// Asked for at once, it runs whatever the window.
+	yes := true
+	if _, err := s.RotateSecret(ctx, &store.RotateSecretInput{SecretId: app.ARN, RotateImmediately: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	sc.rotate(ctx, app.ARN)
+	if st, _ = s.RotationState(ctx, app.ARN); st.LastRotated.IsZero() {
+		t.Fatal("RotateImmediately did not rotate outside the window")
+	}
+}
