@@ -26,6 +26,12 @@
 //	internal/bootstrap/      dbwarden db init: a database, its users and their secrets
 //	internal/mysqladmin/     MySQL/MariaDB administration: credentials documents,
 //	                         connections, accounts, passwords, grants
+//	internal/backup/         consistent parallel dumps of MySQL/MariaDB, restores,
+//	                         and the archive (run, list, verify, restore, prune)
+//	internal/backup/format/  encrypted, compressed, checksummed chunks; the manifest
+//	internal/backup/retention/  retention policies
+//	internal/blob/           object storage for backups: fileblob/ (a directory),
+//	                         s3blob/ (S3), blobtest/ (the suite both pass)
 //	internal/testenv/        starts real components (moto_server, MariaDB) for tests
 //	bench/                   benchmarks against moto_server, run in one go
 //	docs/                    design pages, the API page and benchmark results

@@ -40,6 +40,9 @@ type Object struct {
 	Rows     int64  `json:"rows,omitempty"`
 }
 
+// aborter is a writer that can give up its object, storing nothing.
+type aborter interface{ Abort(cause error) }
+
 // Sink receives the objects of a backup as they are made. The dumper
 // closes each writer once its object is complete; an object whose writer
 // was not closed is not part of the backup. Create is called from several
@@ -474,7 +477,9 @@ func (d *dumper) object(ctx context.Context, obj Object, fn func(sw *statementWr
 	if err == nil {
 		err = sw.flush()
 	}
-	if cerr := w.Close(); err == nil && cerr != nil {
+	if ab, ok := w.(aborter); ok && err != nil {
+		ab.Abort(err) // nothing is stored of an object that failed
+	} else if cerr := w.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("write object %s: %w", obj.Name, cerr)
 	}
 	if err != nil {
