@@ -205,7 +205,7 @@ overrides the file.
 	pf.StringVar(&a.flags.Keys.Provider, "key-provider", "", "key-encryption key: file or kms; also DBWARDEN_KEY_PROVIDER (default file)")
 	pf.StringVar(&a.flags.Keys.KMSKeyID, "kms-key-id", "", "KMS key id, ARN or alias when --key-provider=kms; also DBWARDEN_KMS_KEY_ID")
 
-	root.AddCommand(a.secretCmd(), a.serverCmd(), a.principalCmd(), a.auditCmd(), a.keysCmd(), a.rotateCmd(), a.dbCmd(), a.lambdaCmd(), a.storeCmd(), a.configCmd(), a.versionCmd())
+	root.AddCommand(a.secretCmd(), a.serverCmd(), a.principalCmd(), a.auditCmd(), a.keysCmd(), a.rotateCmd(), a.dbCmd(), a.backupCmd(), a.restoreCmd(), a.lambdaCmd(), a.storeCmd(), a.configCmd(), a.versionCmd())
 	for _, c := range root.Commands() {
 		if c.HasSubCommands() {
 			asGroup(c)
