@@ -64,7 +64,7 @@ func TestBackupCommands(t *testing.T) {
 	c.ok(nil, "backup", "verify", run.BackupId, "--from", to)
 	c.ok(nil, "restore", run.BackupId, "--from", to, "--target", "prod/mysql/admin", "--rename", db+"="+restored)
 	var n, sum int
-	if err := root.QueryRow("SELECT COUNT(*), SUM(balance) FROM `" + restored + "`.accounts").Scan(&n, &sum); err != nil || n != 3 || sum != 350 {
+	if err := root.QueryRow("SELECT COUNT(*), SUM(balance) FROM `"+restored+"`.accounts").Scan(&n, &sum); err != nil || n != 3 || sum != 350 {
 		t.Fatalf("restored accounts: %d rows, sum %d (%v)", n, sum, err)
 	}
 	if err := root.QueryRow("SELECT COUNT(*) FROM `" + restored + "`.rich").Scan(&n); err != nil || n != 1 {
