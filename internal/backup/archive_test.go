@@ -167,3 +167,41 @@ func TestArchiveFailuresAndPrune(t *testing.T) {
 		t.Fatalf("the pruned backup still verifies: %v", err)
 	}
 }
+
+// DDL on a table after the snapshot, before it is read, fails the backup:
+// no manifest, nothing left behind.
+func TestArchiveDDLDuringDump(t *testing.T) {
+	f := newFixture(t)
+	src := "ar_ddl"
+	t.Cleanup(func() { f.db.Exec("DROP DATABASE IF EXISTS " + src) })
+	f.exec(t, "CREATE DATABASE "+src, "CREATE TABLE "+src+".a (id INT PRIMARY KEY) ENGINE=InnoDB", "INSERT INTO "+src+".a VALUES (1)",
+		"CREATE TABLE "+src+".b (id INT PRIMARY KEY) ENGINE=InnoDB", "INSERT INTO "+src+".b VALUES (1)")
+	a, _ := newArchive(t)
+	ctx := context.Background()
+	altered := false
+	_, err := a.Run(ctx, f.root, backup.RunOptions{Dump: backup.Options{Workers: 1, Include: []string{src}, SkipUsers: true,
+		Progress: func(o backup.Object) {
+			if o.Kind == backup.KindData && o.Table == "a" && !altered {
+				altered = true
+				c, err := f.db.Conn(ctx)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				defer c.Close()
+				c.ExecContext(ctx, "SET SESSION lock_wait_timeout = 5")
+				if _, err := c.ExecContext(ctx, "ALTER TABLE "+src+".b ADD COLUMN x INT"); err != nil {
+					t.Errorf("alter during the dump: %v", err)
+				}
+			}
+		}}})
+	if !altered {
+		t.Fatal("the dump never reached table a")
+	}
+	if err == nil {
+		t.Fatal("a backup during which a table it had not read yet was altered succeeded")
+	}
+	if list, _ := a.List(ctx); len(list) != 0 {
+		t.Fatalf("the failed backup left %+v", list)
+	}
+}

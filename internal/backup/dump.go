@@ -134,8 +134,9 @@ type dumper struct {
 	control *sql.Conn
 	workers []*sql.Conn
 
-	mu      sync.Mutex
-	objects []Object
+	mu          sync.Mutex
+	objects     []Object
+	definitions []definition
 }
 
 // Dump backs up the server c logs in to into sink. Every object is in the
@@ -189,6 +190,9 @@ func Dump(ctx context.Context, c mysqladmin.Credentials, sink Sink, opts Options
 		tasks = append(tasks, t...)
 	}
 	if err := d.data(ctx, tasks); err != nil {
+		return nil, err
+	}
+	if err := d.checkDefinitions(ctx); err != nil {
 		return nil, err
 	}
 	if !opts.SkipUsers {

@@ -30,6 +30,9 @@ func (d *dumper) schema(ctx context.Context, db string) ([]task, error) {
 			return nil, d.fail("SHOW CREATE TABLE "+db+"."+t, err)
 		}
 		creates = append(creates, ct)
+		d.mu.Lock()
+		d.definitions = append(d.definitions, definition{db, t, ct})
+		d.mu.Unlock()
 		tt, err := d.plan(ctx, db, t)
 		if err != nil {
 			return nil, err
@@ -345,4 +348,28 @@ func systemAccount(user, host string) bool {
 		return true
 	}
 	return false
+}
+
+var autoIncRe = regexp.MustCompile(` AUTO_INCREMENT=[0-9]+`)
+
+// definition is a table's CREATE TABLE as the dump recorded it.
+type definition struct{ db, table, create string }
+
+// checkDefinitions fails the dump when a table's definition changed while
+// it ran: its rows may not match the CREATE TABLE the backup holds. (A
+// change that rebuilds the table already fails its read; an instant one,
+// such as ADD COLUMN, would not.)
+func (d *dumper) checkDefinitions(ctx context.Context) error {
+	for _, def := range d.definitions {
+		var name, create string
+		q := "SHOW CREATE TABLE " + quoteIdent(def.db) + "." + quoteIdent(def.table)
+		if err := d.control.QueryRowContext(ctx, q).Scan(&name, &create); err != nil {
+			return d.fail(q+" (the table was dropped or renamed during the dump)", err)
+		}
+		// Inserts move the AUTO_INCREMENT counter; that is not a change.
+		if autoIncRe.ReplaceAllString(create, "") != autoIncRe.ReplaceAllString(def.create, "") {
+			return d.fail("check table definitions", fmt.Errorf("table %s.%s was altered during the dump: its rows may not match its recorded definition; run the backup again", def.db, def.table))
+		}
+	}
+	return nil
 }
