@@ -111,6 +111,17 @@ func (a *app) runServer(ctx context.Context, listen, certFile, keyFile string, p
 	}
 
 	sched := newScheduler(s, a.engine(s), logger)
+	jobs, err := a.newBackupJobs(s, logger)
+	if err != nil {
+		return err
+	}
+	gauges := func(ctx context.Context) map[string]float64 {
+		g := s.Gauges(ctx)
+		for k, v := range jobs.Gauges() {
+			g[k] = v
+		}
+		return g
+	}
 	srv := &http.Server{
 		Handler: api.New(api.Config{
 			Store:         pokingStore{s, sched},
@@ -120,7 +131,7 @@ func (a *app) runServer(ctx context.Context, listen, certFile, keyFile string, p
 			Record:        s.RecordEvent,
 			Region:        a.cfg.ARN.Region,
 			Logger:        logger,
-			Gauges:        s.Gauges,
+			Gauges:        gauges,
 			PublicMetrics: publicMetrics,
 		}),
 		TLSConfig:         tlsConfig,
@@ -141,6 +152,11 @@ func (a *app) runServer(ctx context.Context, listen, certFile, keyFile string, p
 	go a.purgeLoop(ctx, s, logger)
 	schedDone := make(chan struct{})
 	go func() { sched.run(ctx); close(schedDone) }()
+	jobsDone := make(chan struct{})
+	go func() { jobs.run(ctx); close(jobsDone) }()
+	if len(jobs.jobs) > 0 {
+		logger.Info("backup schedules", "jobs", len(jobs.jobs))
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -154,8 +170,10 @@ func (a *app) runServer(ctx context.Context, listen, certFile, keyFile string, p
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shut down: %w", err)
 	}
-	// A rotation cut short here is resumed by the next start.
+	// A rotation cut short here is resumed by the next start; a backup
+	// in progress finishes.
 	<-schedDone
+	<-jobsDone
 	logger.Info("stopped")
 	return nil
 }

@@ -91,8 +91,15 @@ func (m *metrics) write(w io.Writer, gauges map[string]float64) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	typed := map[string]bool{}
 	for _, n := range names {
-		fmt.Fprintf(w, "# TYPE %s gauge\n%s %g\n", n, n, gauges[n])
+		// A gauge may carry labels: name{label="value"}.
+		base, _, _ := strings.Cut(n, "{")
+		if !typed[base] {
+			typed[base] = true
+			fmt.Fprintf(w, "# TYPE %s gauge\n", base)
+		}
+		fmt.Fprintf(w, "%s %g\n", n, gauges[n])
 	}
 }
 

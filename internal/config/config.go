@@ -24,6 +24,34 @@ type Config struct {
 	ARN ARNConfig `json:"arn"`
 	// Keys selects the key-encryption key.
 	Keys KeysConfig `json:"keys"`
+	// Backups are the backups dbwarden server takes on schedules.
+	Backups []BackupJob `json:"backups,omitempty"`
+}
+
+// BackupJob is one scheduled backup: a server, where its backups go, when,
+// and how many are kept.
+type BackupJob struct {
+	// Name names the job in logs, metrics and the audit trail.
+	Name string `json:"name"`
+	// Source is the server: a credential secret's name or ARN, or
+	// mysql://user@host:port with the password in MYSQL_PWD.
+	Source string `json:"source"`
+	// To is where backups go: file:///path or s3://bucket/prefix.
+	To string `json:"to"`
+	// Schedule is a cron expression: five fields as crontab has them
+	// ("0 2 * * *", every day at 02:00 UTC), or AWS's six-field form.
+	Schedule string `json:"schedule"`
+	// Keep is the retention policy applied after each success
+	// (keep-last=N, keep-within=7d, ...); keep-last=1,keep-within=7d when
+	// empty.
+	Keep string `json:"keep,omitempty"`
+	// Workers, Compression, Include and Exclude are backup run's flags.
+	Workers     int      `json:"workers,omitempty"`
+	Compression string   `json:"compression,omitempty"`
+	Include     []string `json:"include,omitempty"`
+	Exclude     []string `json:"exclude,omitempty"`
+	// Webhook, when set, is POSTed a JSON description of each failure.
+	Webhook string `json:"webhook,omitempty"`
 }
 
 // ARNConfig holds the partition, region and account of new secrets' ARNs.
@@ -174,6 +202,29 @@ func (c Config) Validate() error {
 		}
 	default:
 		bad("keys.provider", "%q is not one of file, kms", c.Keys.Provider)
+	}
+	names := map[string]bool{}
+	for i, j := range c.Backups {
+		key := fmt.Sprintf("backups[%d]", i)
+		switch {
+		case j.Name == "":
+			bad(key+".name", "must not be empty")
+		case names[j.Name]:
+			bad(key+".name", "%q names two jobs", j.Name)
+		}
+		names[j.Name] = true
+		if j.Source == "" {
+			bad(key+".source", "must not be empty")
+		}
+		if !strings.HasPrefix(j.To, "file:///") && !strings.HasPrefix(j.To, "s3://") {
+			bad(key+".to", "%q is not file:///path or s3://bucket/prefix", j.To)
+		}
+		if j.Schedule == "" {
+			bad(key+".schedule", "must not be empty (a cron expression such as \"0 2 * * *\")")
+		}
+		if j.Workers < 0 {
+			bad(key+".workers", "must not be negative")
+		}
 	}
 	return errors.Join(errs...)
 }
