@@ -135,16 +135,31 @@ func (d *dumper) plan(ctx context.Context, db, table string) ([]task, error) {
 
 // data runs the tasks on the workers, each in its snapshot.
 func (d *dumper) data(ctx context.Context, tasks []task) error {
+	return each(ctx, len(d.workers), tasks,
+		func(context.Context, int) (func(), error) { return func() {}, nil },
+		func(ctx context.Context, w int, t task) error { return d.dumpTask(ctx, d.workers[w], t) })
+}
+
+// each runs do for every item on n goroutines. open, called once in each
+// goroutine, readies what it needs and returns its release; the first
+// error stops the others and is returned.
+func each[T any](ctx context.Context, n int, items []T, open func(ctx context.Context, worker int) (func(), error), do func(ctx context.Context, worker int, item T) error) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	ch := make(chan task)
+	ch := make(chan T)
 	var wg sync.WaitGroup
-	for _, w := range d.workers {
+	for w := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for t := range ch {
-				if err := d.dumpTask(ctx, w, t); err != nil {
+			release, err := open(ctx, w)
+			if err != nil {
+				cancel(err)
+				return
+			}
+			defer release()
+			for item := range ch {
+				if err := do(ctx, w, item); err != nil {
 					cancel(err)
 					return
 				}
@@ -153,9 +168,9 @@ func (d *dumper) data(ctx context.Context, tasks []task) error {
 	}
 	func() {
 		defer close(ch)
-		for _, t := range tasks {
+		for _, item := range items {
 			select {
-			case ch <- t:
+			case ch <- item:
 			case <-ctx.Done():
 				return
 			}

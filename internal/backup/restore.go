@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 
 	"github.com/dbwarden/dbwarden/internal/mysqladmin"
 )
@@ -250,43 +249,17 @@ func closingQuote(s string) int {
 
 // parallel loads data objects on Workers connections.
 func (r *restorer) parallel(ctx context.Context, objs []Object) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	ch := make(chan Object)
-	var wg sync.WaitGroup
-	for range r.opts.Workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	conns := make([]*sql.Conn, r.opts.Workers)
+	return each(ctx, r.opts.Workers, objs,
+		func(ctx context.Context, w int) (func(), error) {
 			c, err := r.conn(ctx, "binary")
 			if err != nil {
-				cancel(err)
-				return
+				return nil, err
 			}
-			defer c.Close()
-			for o := range ch {
-				if err := r.run(ctx, c, o); err != nil {
-					cancel(err)
-					return
-				}
-			}
-		}()
-	}
-	func() {
-		defer close(ch)
-		for _, o := range objs {
-			select {
-			case ch <- o:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil && err != context.Canceled {
-		return err
-	}
-	return ctx.Err()
+			conns[w] = c
+			return func() { c.Close() }, nil
+		},
+		func(ctx context.Context, w int, o Object) error { return r.run(ctx, conns[w], o) })
 }
 
 // views creates views in an order that works: a view on a view that is
