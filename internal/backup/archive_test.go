@@ -205,3 +205,34 @@ func TestArchiveDDLDuringDump(t *testing.T) {
 		t.Fatalf("the failed backup left %+v", list)
 	}
 }
+
+// The server going away in the middle of a dump fails the backup: no
+// manifest, nothing listed.
+func TestArchiveServerKilledDuringDump(t *testing.T) {
+	f := newFixture(t)
+	src := "ar_kill"
+	t.Cleanup(func() { f.db.Exec("DROP DATABASE IF EXISTS " + src) })
+	f.exec(t, "CREATE DATABASE "+src)
+	for _, tb := range []string{"a", "b", "c"} {
+		f.exec(t, "CREATE TABLE "+src+"."+tb+" (id INT PRIMARY KEY)", "INSERT INTO "+src+"."+tb+" VALUES (1), (2)")
+	}
+	a, _ := newArchive(t)
+	ctx := context.Background()
+	stopped := false
+	_, err := a.Run(ctx, f.root, backup.RunOptions{Dump: backup.Options{Workers: 1, Include: []string{src}, SkipUsers: true,
+		Progress: func(o backup.Object) {
+			if o.Kind == backup.KindData && !stopped {
+				stopped = true
+				f.srv.Stop(t)
+			}
+		}}})
+	if stopped {
+		f.srv.Start(t)
+	}
+	if !stopped || err == nil {
+		t.Fatalf("a dump whose server stopped half way: stopped %v, error %v", stopped, err)
+	}
+	if list, _ := a.List(ctx); len(list) != 0 {
+		t.Fatalf("the failed backup left %+v", list)
+	}
+}
