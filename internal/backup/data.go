@@ -276,22 +276,29 @@ func (d *dumper) dumpTask(ctx context.Context, c *sql.Conn, t task) error {
 // stays within max_allowed_packet.
 func appendBinary(b, v []byte) []byte {
 	b = append(b, "_binary'"...)
-	for _, c := range v {
+	start := 0
+	for i, c := range v {
+		var esc byte
 		switch c {
 		case 0:
-			b = append(b, '\\', '0')
+			esc = '0'
 		case '\'', '\\':
-			b = append(b, '\\', c)
+			esc = c
 		case '\n':
-			b = append(b, '\\', 'n')
+			esc = 'n'
 		case '\r':
-			b = append(b, '\\', 'r')
+			esc = 'r'
 		case 0x1a:
-			b = append(b, '\\', 'Z')
+			esc = 'Z'
 		default:
-			b = append(b, c)
+			continue
 		}
+		// Runs of ordinary bytes are copied whole.
+		b = append(b, v[start:i]...)
+		b = append(b, '\\', esc)
+		start = i + 1
 	}
+	b = append(b, v[start:]...)
 	return append(b, '\'')
 }
 
