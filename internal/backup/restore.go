@@ -180,23 +180,7 @@ func (r *restorer) load(ctx context.Context, o Object, names string) error {
 	return r.run(ctx, c, o)
 }
 
-// runAgain is how many times a data object that lost a deadlock is
-// loaded again: InnoDB picks one of two transactions inserting into one
-// table as a deadlock victim now and then, and the chunk, rolled back
-// whole, is simply loaded again.
-const runAgain = 5
-
 func (r *restorer) run(ctx context.Context, c *sql.Conn, o Object) error {
-	for attempt := 0; ; attempt++ {
-		err := r.runOnce(ctx, c, o)
-		var me *mysql.MySQLError
-		if err == nil || o.Kind != KindData || attempt == runAgain || !errors.As(err, &me) || (me.Number != 1213 && me.Number != 1205) {
-			return err
-		}
-	}
-}
-
-func (r *restorer) runOnce(ctx context.Context, c *sql.Conn, o Object) error {
 	if o.Kind != KindSchema && o.Kind != KindUsers {
 		if _, err := c.ExecContext(ctx, "USE "+quoteIdent(r.target(o.Database))); err != nil {
 			return r.fail(o, err)
@@ -207,16 +191,6 @@ func (r *restorer) runOnce(ctx context.Context, c *sql.Conn, o Object) error {
 		return r.fail(o, err)
 	}
 	defer rc.Close()
-	// A data object loads in one transaction: one commit (one log flush)
-	// a chunk instead of one a statement. A chunk that fails part way is
-	// rolled back whole.
-	data := o.Kind == KindData
-	if data {
-		if _, err := c.ExecContext(ctx, "START TRANSACTION"); err != nil {
-			return r.fail(o, err)
-		}
-		defer c.ExecContext(context.WithoutCancel(ctx), "ROLLBACK") // after COMMIT, a no-op
-	}
 	sr := newStatementReader(rc)
 	for i := 0; ; i++ {
 		stmt, err := sr.next()
@@ -226,28 +200,29 @@ func (r *restorer) runOnce(ctx context.Context, c *sql.Conn, o Object) error {
 		if err != nil {
 			return r.fail(o, err)
 		}
-		if data {
-			// INSERT INTO `table`: never names a database to rename.
-			if _, err := c.ExecContext(ctx, string(stmt)); err != nil {
-				return r.fail(o, fmt.Errorf("statement %d: %w", i+1, err))
-			}
-			continue
-		}
 		for _, q := range r.rewrite(o, string(stmt)) {
-			if _, err := c.ExecContext(ctx, q); err != nil {
+			if err := execRetrying(ctx, c, q); err != nil {
 				return r.fail(o, fmt.Errorf("statement %d: %w", i+1, err))
 			}
-		}
-	}
-	if data {
-		if _, err := c.ExecContext(ctx, "COMMIT"); err != nil {
-			return r.fail(o, err)
 		}
 	}
 	if r.opts.Progress != nil {
 		r.opts.Progress(o)
 	}
 	return nil
+}
+
+// execRetrying runs one statement (autocommit) and runs it again when
+// InnoDB chose it as a deadlock victim or its lock wait timed out: such a
+// statement was rolled back whole, so running it again is safe.
+func execRetrying(ctx context.Context, c *sql.Conn, q string) error {
+	for attempt := 0; ; attempt++ {
+		_, err := c.ExecContext(ctx, q)
+		var me *mysql.MySQLError
+		if err == nil || attempt == 5 || !errors.As(err, &me) || (me.Number != 1213 && me.Number != 1205) {
+			return err
+		}
+	}
 }
 
 // rewrite renames databases: the schema object's CREATE DATABASE makes
