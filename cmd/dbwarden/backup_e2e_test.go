@@ -116,6 +116,7 @@ func TestBackupCommands(t *testing.T) {
 	if len(list.Backups) != 1 || list.Backups[0].BackupId != run2.BackupId {
 		t.Fatalf("after prune: %+v", list)
 	}
+	c.fails(exitNotFound, nil, "restore", "20990101T000000Z-0000", "--from", to, "--target", "prod/mysql/admin")
 	c.fails(exitUsage, nil, "backup", "run", "--source", "prod/mysql/admin", "--to", "ftp://x")
 	c.fails(exitUsage, nil, "backup", "prune", "--from", to, "--keep", "keep-forever=1")
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/dbwarden/dbwarden/internal/backup/format"
 	"github.com/dbwarden/dbwarden/internal/backup/retention"
 	"github.com/dbwarden/dbwarden/internal/config"
+	"github.com/dbwarden/dbwarden/internal/mysqladmin"
 	"github.com/dbwarden/dbwarden/internal/rotation/schedule"
 	"github.com/dbwarden/dbwarden/internal/store/sqlitestore"
 )
@@ -203,11 +204,12 @@ func (b *backupJobs) runJob(ctx context.Context, j backupJob) error {
 }
 
 func (b *backupJobs) backup(ctx context.Context, j backupJob) (*format.Manifest, error) {
-	creds, closeStore, err := b.a.serverCredentials(ctx, j.cfg.Source)
+	// The server's own store holds the source's secret: no second one
+	// is opened.
+	creds, err := b.source(ctx, j.cfg.Source)
 	if err != nil {
 		return nil, err
 	}
-	defer closeStore()
 	arch, err := b.a.archive(ctx, j.cfg.To)
 	if err != nil {
 		return nil, err
@@ -227,6 +229,14 @@ func (b *backupJobs) backup(ctx context.Context, j backupJob) (*format.Manifest,
 		b.logger.Info("retention removed backups", "job", j.cfg.Name, "count", len(removed))
 	}
 	return m, nil
+}
+
+func (b *backupJobs) source(ctx context.Context, s string) (mysqladmin.Credentials, error) {
+	if strings.HasPrefix(s, "mysql://") {
+		c, _, err := b.a.serverCredentials(ctx, s)
+		return c, err
+	}
+	return secretCredentials(ctx, b.store, s)
 }
 
 // notify POSTs a failure to the job's webhook; the error names what failed,

@@ -331,28 +331,17 @@ target's binary log.
 				return err
 			}
 			defer arch.Bucket.Close()
-			m, key, err := arch.Manifest(ctx, args[0])
-			if err != nil {
-				return notFoundError{err}
-			}
-			key.Destroy()
-			var total int64
-			for _, o := range m.Objects {
-				total += o.RawSize
-			}
 			p := a.progress("restore")
-			byName := map[string]int64{}
-			for _, o := range m.Objects {
-				byName[o.Name] = o.RawSize
-			}
-			_, err = arch.Restore(ctx, args[0], creds, backup.ArchiveRestoreOptions{Stream: stream, RestoreOptions: backup.RestoreOptions{
-				Workers: workers, Databases: dbs, Rename: rename, Replace: replace, Users: users, NoBinlog: noBinlog,
-				Progress: func(o backup.Object) { p.object(o, byName[o.Name], total) },
-			}})
-			if err != nil {
-				if errors.Is(err, format.ErrCorrupt) || errors.Is(err, format.ErrTruncated) || errors.Is(err, format.ErrMissing) || errors.Is(err, format.ErrWrongKey) {
-					return integrityError{err.Error()}
-				}
+			m, err := arch.Restore(ctx, args[0], creds, backup.ArchiveRestoreOptions{Stream: stream, Progress: p.object,
+				RestoreOptions: backup.RestoreOptions{Workers: workers, Databases: dbs, Rename: rename, Replace: replace, Users: users, NoBinlog: noBinlog}})
+			switch {
+			case err == nil:
+			case errors.Is(err, format.ErrCorrupt), errors.Is(err, format.ErrTruncated), errors.Is(err, format.ErrMissing),
+				errors.Is(err, format.ErrWrongKey), errors.Is(err, format.ErrManifestTampered), errors.Is(err, format.ErrInvalidManifest):
+				return integrityError{err.Error()}
+			case m == nil:
+				return notFoundError{err} // no manifest to restore from
+			default:
 				return err
 			}
 			return a.print(map[string]any{"BackupId": args[0], "Restored": true, "Target": creds.Addr(), "Objects": len(m.Objects)})
@@ -416,7 +405,8 @@ func (a *app) archive(ctx context.Context, loc string) (*backup.Archive, error) 
 }
 
 // serverCredentials resolves a server: mysql://user@host:port with the
-// password in MYSQL_PWD, or a credential secret in the store.
+// password in MYSQL_PWD, or a credential secret in the store, which it
+// opens for the command.
 func (a *app) serverCredentials(ctx context.Context, s string) (mysqladmin.Credentials, func(), error) {
 	if strings.HasPrefix(s, "mysql://") {
 		u, err := url.Parse(s)
@@ -439,21 +429,29 @@ func (a *app) serverCredentials(ctx context.Context, s string) (mysqladmin.Crede
 	if err != nil {
 		return mysqladmin.Credentials{}, nil, err
 	}
-	out, err := st.GetSecretValue(ctx, &store.GetSecretValueInput{SecretId: s})
+	c, err := secretCredentials(ctx, st, s)
 	if err != nil {
 		st.Close()
-		return mysqladmin.Credentials{}, nil, &opError{op: "GetSecretValue", err: err}
+		return mysqladmin.Credentials{}, nil, err
+	}
+	return c, func() { st.Close() }, nil
+}
+
+// secretCredentials reads a database-credential secret from a store that
+// is already open.
+func secretCredentials(ctx context.Context, st store.Store, id string) (mysqladmin.Credentials, error) {
+	out, err := st.GetSecretValue(ctx, &store.GetSecretValueInput{SecretId: id})
+	if err != nil {
+		return mysqladmin.Credentials{}, &opError{op: "GetSecretValue", err: err}
 	}
 	if out.SecretString == nil {
-		st.Close()
-		return mysqladmin.Credentials{}, nil, rejectedError{fmt.Errorf("secret %s holds SecretBinary, not database credentials", s)}
+		return mysqladmin.Credentials{}, rejectedError{fmt.Errorf("secret %s holds SecretBinary, not database credentials", id)}
 	}
 	c, err := mysqladmin.ParseCredentials([]byte(*out.SecretString))
 	if err != nil {
-		st.Close()
-		return mysqladmin.Credentials{}, nil, rejectedError{fmt.Errorf("secret %s: %w", s, err)}
+		return mysqladmin.Credentials{}, rejectedError{fmt.Errorf("secret %s: %w", id, err)}
 	}
-	return c, func() { st.Close() }, nil
+	return c, nil
 }
 
 func redactURL(s string) string {

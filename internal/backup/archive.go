@@ -234,6 +234,10 @@ type ArchiveRestoreOptions struct {
 	// still verified as they stream, and the restore stops at the first
 	// bad one, naming it, with what came before it loaded.
 	Stream bool
+	// Progress, when set, hears about each object restored with its size
+	// before compression and the backup's total: what a rate and an ETA
+	// are made of.
+	Progress func(obj Object, size, total int64)
 }
 
 // Restore loads backup id into the server c logs in to.
@@ -272,9 +276,14 @@ func (a *Archive) Restore(ctx context.Context, id string, c mysqladmin.Credentia
 	}
 	byName := map[string]format.Object{}
 	var objs []Object
+	var total int64
 	for _, o := range m.Objects {
 		byName[o.Name] = o
+		total += o.RawSize
 		objs = append(objs, Object{Name: o.Name, Kind: string(o.Kind), Database: o.Database, Table: o.Table, Chunk: o.Chunk, Rows: o.Rows})
+	}
+	if p := opts.Progress; p != nil {
+		opts.RestoreOptions.Progress = func(o Object) { p(o, byName[o.Name].RawSize, total) }
 	}
 	src := verifiedSource{a: a, id: id, key: key, objs: byName}
 	return m, Restore(ctx, c, src, objs, opts.RestoreOptions)
