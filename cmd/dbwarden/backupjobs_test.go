@@ -43,16 +43,8 @@ func TestAWSCron(t *testing.T) {
 // gauges, and applies retention; a failing one calls its webhook.
 func TestBackupJob(t *testing.T) {
 	admin, db := backupDB(t)
-	a, err := crashApp(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, s := appWithStore(t)
 	ctx := context.Background()
-	s, _, err := a.openStore(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	if _, err := s.CreateSecret(ctx, &store.CreateSecretInput{Name: "prod/mysql/admin", SecretString: &admin}); err != nil {
 		t.Fatal(err)
 	}

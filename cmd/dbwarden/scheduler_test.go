@@ -9,22 +9,15 @@ import (
 
 	"github.com/dbwarden/dbwarden/internal/secret"
 	"github.com/dbwarden/dbwarden/internal/store"
+	"github.com/dbwarden/dbwarden/internal/store/sqlitestore"
 )
 
 // The scheduler rotates a secret once its NextRotationDate has passed, and
 // not before; after the rotation the next date follows the schedule.
 func TestSchedulerRotatesWhatIsDue(t *testing.T) {
 	d := newRotationDB(t)
-	a, err := crashApp(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, s := appWithStore(t)
 	ctx := context.Background()
-	s, _, err := a.openStore(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	app, err := s.CreateSecret(ctx, &store.CreateSecretInput{Name: "prod/app", SecretString: &d.app})
 	if err != nil {
 		t.Fatal(err)
@@ -91,16 +84,8 @@ func TestSchedulerRotatesWhatIsDue(t *testing.T) {
 // waits for the next window instead of running outside its window.
 func TestSchedulerSkipsAMissedCronWindow(t *testing.T) {
 	d := newRotationDB(t)
-	a, err := crashApp(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, s := appWithStore(t)
 	ctx := context.Background()
-	s, _, err := a.openStore(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	app, err := s.CreateSecret(ctx, &store.CreateSecretInput{Name: "prod/app", SecretString: &d.app})
 	if err != nil {
 		t.Fatal(err)
@@ -142,4 +127,20 @@ func TestSchedulerSkipsAMissedCronWindow(t *testing.T) {
 	if st, _ = s.RotationState(ctx, app.ARN); st.LastRotated.IsZero() {
 		t.Fatal("RotateImmediately did not rotate outside the window")
 	}
+}
+
+// appWithStore is an app configured as the CLI would be, on a fresh data
+// directory, and its store, closed when the test ends.
+func appWithStore(t *testing.T) (*app, *sqlitestore.Store) {
+	t.Helper()
+	a, err := crashApp(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _, err := a.openStore(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return a, s
 }
