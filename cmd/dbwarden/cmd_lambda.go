@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dbwarden/dbwarden/internal/rotation"
+	"github.com/dbwarden/dbwarden/internal/rotation/mysqlrotator"
 	"github.com/dbwarden/dbwarden/internal/store/awsstore"
 )
 
@@ -32,8 +33,9 @@ as the secret's rotation function.
 
 The strategy follows from the secret's value: alternating users when it
 has a masterarn, else single user. DBWARDEN_ROTATOR forces one (` + rotatorNames + `).
-SECRETS_MANAGER_ENDPOINT overrides the Secrets Manager endpoint, as for
-AWS's own rotation functions.`,
+SECRETS_MANAGER_ENDPOINT overrides the Secrets Manager endpoint and
+EXCLUDE_CHARACTERS the characters left out of generated passwords
+(default /@"'\ and space), as for AWS's own rotation functions.`,
 		Example: `  # the function's bootstrap script
   exec ./dbwarden lambda`,
 		Args: cobra.NoArgs,
@@ -64,13 +66,20 @@ func lambdaEngine(ctx context.Context, getenv func(string) string) (*rotation.En
 		opts = append(opts, func(o *secretsmanager.Options) { o.BaseEndpoint = &ep })
 	}
 	forced := getenv("DBWARDEN_ROTATOR")
+	choose := chooseRotator
+	if ex := getenv("EXCLUDE_CHARACTERS"); ex != "" {
+		// As AWS's own rotation functions take it.
+		spec := mysqlrotator.DefaultPasswordSpec()
+		spec.ExcludeCharacters = ex
+		choose = rotatorsWith(&spec)
+	}
 	return &rotation.Engine{
 		Store: awsstore.New(cfg, opts...),
 		Rotator: func(name, current string) (rotation.Rotator, error) {
 			if forced != "" {
 				name = forced
 			}
-			return chooseRotator(name, current)
+			return choose(name, current)
 		},
 	}, nil
 }

@@ -248,3 +248,30 @@ func TestRotateSecretThroughTheServer(t *testing.T) {
 		}
 	}
 }
+
+// The Lambda's EXCLUDE_CHARACTERS, as AWS's rotation functions take it,
+// shapes the passwords it generates.
+func TestLambdaExcludeCharacters(t *testing.T) {
+	const excluded = "abcdefghijklmnopqrstuvwxyz0123456789"
+	env := map[string]string{"EXCLUDE_CHARACTERS": excluded, "AWS_REGION": "us-east-1"}
+	e, err := lambdaEngine(context.Background(), func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	current := `{"engine":"mysql","host":"db","port":3306,"username":"app","password":"old"}`
+	r, err := e.Rotator("", current)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending, err := r.NewPending(context.Background(), current)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := mysqladmin.ParseCredentials([]byte(pending))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(c.Password, excluded) || c.Password == "" {
+		t.Fatal("the generated password holds an excluded character")
+	}
+}
