@@ -78,6 +78,7 @@ func (c *cli) in(t *testing.T) *cli {
 type result struct {
 	stdout, stderr []byte
 	code           int
+	maxRSS         int64 // the process's peak resident memory in bytes, where the system tells
 }
 
 // run runs dbwarden with args and stdin (nil for none).
@@ -103,7 +104,7 @@ func (c *cli) run(stdin []byte, args ...string) result {
 		}
 		code = ee.ExitCode()
 	}
-	return result{stdout: stdout.Bytes(), stderr: stderr.Bytes(), code: code}
+	return result{stdout: stdout.Bytes(), stderr: stderr.Bytes(), code: code, maxRSS: maxRSS(cmd.ProcessState)}
 }
 
 // ok runs a command that must succeed and returns its standard output. On
