@@ -3,7 +3,8 @@
 //
 //	cmd/dbwarden/            the CLI: one file per command group (cmd_secret.go,
 //	                         cmd_server.go, cmd_audit.go, cmd_keys.go, cmd_store.go,
-//	                         cmd_config.go, cmd_rotate.go, cmd_db.go, cmd_lambda.go);
+//	                         cmd_config.go, cmd_rotate.go, cmd_db.go, cmd_lambda.go,
+//	                         cmd_backup.go, cmd_scan.go);
 //	                         wire.go and rotators.go turn configuration into
 //	                         concrete backends; scheduler.go runs due rotations
 //	internal/config/         configuration: defaults < file < environment < flags
@@ -32,8 +33,18 @@
 //	internal/backup/retention/  retention policies
 //	internal/blob/           object storage for backups: fileblob/ (a directory),
 //	                         s3blob/ (S3), blobtest/ (the suite both pass)
+//	internal/scan/           the posture scanner's model: Resources of evaluated
+//	                         Values, Rules, Profiles, Findings, suppressions
+//	internal/scan/terraform/ Terraform, evaluated as terraform plan would
+//	internal/scan/cloudformation/  CloudFormation templates, YAML or JSON
+//	internal/scan/mycnf/     MySQL option files with their includes
+//	internal/scan/mysqlscan/ a live server's settings and accounts
+//	internal/scan/load/      finds the inputs on disk, hands each to its loader
+//	internal/scan/rules/     the catalog of controls, with fixtures per rule
+//	internal/scan/report/    text, JSON and SARIF reports; the rules page
 //	internal/testenv/        starts real components (moto_server, MariaDB) for tests
-//	bench/                   benchmarks against moto_server, run in one go
+//	bench/                   benchmarks against peers (moto_server, mydumper,
+//	                         tfsec, trivy), each run in one go
 //	docs/                    design pages, the API page and benchmark results
 //	scripts/                 quickstart and the test command
 package dbwarden

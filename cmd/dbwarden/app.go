@@ -111,6 +111,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			// error); it never holds a secret value.
 			fmt.Fprintf(stderr, "cause: %v\n", se.Err)
 		}
+	case errors.As(err, new(findingsError)):
+		// The report says what was found; stderr gets the count only.
+		fmt.Fprintf(stderr, "dbwarden: %v\n", err)
+	case errors.As(err, new(scanInputError)):
+		fmt.Fprintf(stderr, "dbwarden: %v\n", err)
 	case code == exitUsage:
 		fmt.Fprintf(stderr, "dbwarden: %v\nRun '%s --help' for usage.\n", err, strings.TrimSpace("dbwarden "+commandPath(root, args)))
 	default:
@@ -136,6 +141,10 @@ func exitCode(err error) int {
 	var rj rejectedError
 	var re rotationError
 	switch {
+	case errors.As(err, new(findingsError)):
+		return exitError // dbwarden scan: findings at or above --severity
+	case errors.As(err, new(scanInputError)):
+		return exitUsage // dbwarden scan: an input could not be read
 	case errors.As(err, &ue):
 		return exitUsage
 	case errors.As(err, &re):
@@ -211,6 +220,8 @@ overrides the file.
 			asGroup(c)
 		}
 	}
+	// scan takes paths and has a subcommand (scan rules): it is no group.
+	root.AddCommand(a.scanCmd())
 	a.root = root
 	return root
 }

@@ -3,6 +3,7 @@ package scan
 import (
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // Kind is the type of a Value.
@@ -213,13 +214,21 @@ func (v *Value) Keys() []string {
 }
 
 // RefersTo reports whether the value, or anything inside it, was produced by
-// an expression that referred to addr.
+// an expression that referred to addr. A reference to a resource without an
+// instance key (aws_s3_bucket.b) refers to each of its instances
+// (aws_s3_bucket.b[0], aws_s3_bucket.b["x"]).
 func (v *Value) RefersTo(addr string) bool {
 	if v == nil {
 		return false
 	}
+	base := addr
+	if strings.HasSuffix(addr, "]") {
+		if i := strings.LastIndexByte(addr, '['); i > 0 {
+			base = addr[:i]
+		}
+	}
 	for _, r := range v.Refs {
-		if r == addr {
+		if r == addr || r == base {
 			return true
 		}
 	}

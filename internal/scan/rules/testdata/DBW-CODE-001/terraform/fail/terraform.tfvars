@@ -1,0 +1,2 @@
+db_username = "app"
+db_password = "Pl41nT3xt-in-tfvars"

@@ -1,0 +1,14 @@
+resource "aws_dynamodb_table" "locks" {
+  name         = "dbwarden-terraform-locks"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "LockID"
+
+  attribute {
+    name = "LockID"
+    type = "S"
+  }
+
+  server_side_encryption {
+    enabled = true
+  }
+}

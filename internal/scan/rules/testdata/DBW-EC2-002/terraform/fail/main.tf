@@ -1,0 +1,14 @@
+resource "aws_instance" "mysql" {
+  ami           = "ami-0123456789abcdef0"
+  instance_type = "t3.medium"
+
+  metadata_options {
+    http_endpoint = "enabled"
+    http_tokens   = "optional"
+  }
+}
+
+resource "aws_launch_template" "mysql" {
+  name_prefix = "mysql-"
+  image_id    = "ami-0123456789abcdef0"
+}

@@ -1,0 +1,18 @@
+resource "aws_launch_template" "mysql" {
+  name_prefix = "mysql-"
+  image_id    = "ami-0123456789abcdef0"
+
+  metadata_options {
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 1
+  }
+}
+
+resource "aws_instance" "mysql" {
+  ami           = "ami-0123456789abcdef0"
+  instance_type = "t3.medium"
+
+  metadata_options {
+    http_tokens = "required"
+  }
+}

@@ -1,0 +1,8 @@
+resource "aws_cloudwatch_log_group" "mysql" {
+  name              = "/dbwarden/mysql/error"
+  retention_in_days = 400
+}
+
+resource "aws_cloudwatch_log_group" "forever" {
+  name = "/dbwarden/mysql/audit"
+}

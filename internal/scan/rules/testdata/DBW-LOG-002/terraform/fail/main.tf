@@ -1,0 +1,4 @@
+resource "aws_cloudwatch_log_group" "mysql" {
+  name              = "/dbwarden/mysql/error"
+  retention_in_days = 30
+}

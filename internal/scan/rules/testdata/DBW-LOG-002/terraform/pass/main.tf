@@ -1,0 +1,9 @@
+resource "aws_kms_key" "logs" {
+  enable_key_rotation = true
+}
+
+resource "aws_cloudwatch_log_group" "mysql" {
+  name              = "/dbwarden/mysql/error"
+  retention_in_days = 30
+  kms_key_id        = aws_kms_key.logs.arn
+}

@@ -1,0 +1,8 @@
+terraform {
+  required_version = ">= 1.6"
+}
+
+resource "aws_sns_topic" "alerts" {
+  name              = "mysql-alerts"
+  kms_master_key_id = "alias/aws/sns"
+}

@@ -1,0 +1,2 @@
+backup_days = 14
+subnets     = ["a", "b"]

@@ -1,0 +1,2 @@
+tier        = "from-a-auto"
+backup_days = 5
