@@ -50,6 +50,57 @@ type Resource struct {
 	Module string
 	// Dir is the directory of the Terraform module or the file's directory.
 	Dir string
+	// Scope groups the resources that can refer to each other: a Terraform
+	// root module with its child modules, one CloudFormation template, one
+	// live server. Rules see one scope at a time, so a rotation in one root
+	// module never vouches for a secret in another. Empty means the loader
+	// did not say: the scope is then derived (see scopeOf); Git resources
+	// are seen from every scope.
+	Scope string
+}
+
+// scopeOf returns the scope a resource is checked in; "" for resources
+// every scope sees.
+func scopeOf(r *Resource) string {
+	switch {
+	case r.Lang == Git:
+		return ""
+	case r.Scope != "":
+		return string(r.Lang) + ":" + r.Scope
+	case r.Lang == Terraform:
+		return "terraform:" + r.Dir
+	case r.Lang == MyCnf:
+		return "mycnf" // the rules group option files by their top file
+	}
+	return string(r.Lang) + ":" + r.Range.File
+}
+
+// scopes splits the project into one project per scope, each holding the
+// resources every scope sees too, in a stable order.
+func (p *Project) scopes() []*Project {
+	var shared []*Resource
+	by := map[string][]*Resource{}
+	var names []string
+	for _, r := range p.Resources {
+		s := scopeOf(r)
+		if s == "" {
+			shared = append(shared, r)
+			continue
+		}
+		if _, ok := by[s]; !ok {
+			names = append(names, s)
+		}
+		by[s] = append(by[s], r)
+	}
+	if len(names) <= 1 {
+		return []*Project{p}
+	}
+	sort.Strings(names)
+	out := make([]*Project, len(names))
+	for i, n := range names {
+		out[i] = &Project{Resources: append(by[n], shared...), Profile: p.Profile, Files: p.Files}
+	}
+	return out
 }
 
 // Attr returns the attribute at path.
@@ -234,13 +285,21 @@ type Finding struct {
 // line and rule, with suppressions applied.
 func Run(p *Project, rules []*Rule, sup []Suppression) []Finding {
 	var all []Finding
-	for _, r := range rules {
-		if r.Check == nil {
-			continue
+	seen := map[Finding]bool{}
+	for _, sp := range p.scopes() {
+		for _, r := range rules {
+			if r.Check == nil {
+				continue
+			}
+			out := &Out{rule: r}
+			r.Check(sp, out)
+			for _, f := range out.findings {
+				if !seen[f] { // a resource every scope sees is reported once
+					seen[f] = true
+					all = append(all, f)
+				}
+			}
 		}
-		out := &Out{rule: r}
-		r.Check(p, out)
-		all = append(all, out.findings...)
 	}
 	inline := map[string][]Suppression{}
 	for name, src := range p.Files {
