@@ -29,7 +29,9 @@ const (
 // Resource is one thing a rule looks at.
 //
 //	Terraform:      Kind "resource", "data", "variable", "output", "locals",
-//	                "backend", "module_dir"; Type "aws_db_instance", ...;
+//	                "backend", "provider", "module" (a module call with its
+//	                inputs), "tfvars" (an assignment in a .tfvars file),
+//	                "module_dir" (a root module); Type "aws_db_instance", ...;
 //	                Address "module.db.aws_db_instance.this[0]"
 //	CloudFormation: Kind "resource", "parameter", "output";
 //	                Type "AWS::RDS::DBInstance", ...; Address the logical id

@@ -60,6 +60,19 @@ type Value struct {
 	// so a rule can tell that a rotation's secret_id points at a given secret
 	// even though the id itself is unknown until applied.
 	Refs []string
+	// Via names, as written, the other things the expression read besides
+	// resources: Terraform variables, locals, module outputs and resource
+	// attributes ("var.db_password", "local.creds", "module.db.endpoint",
+	// "aws_db_instance.main.password", "random_password.db.result");
+	// CloudFormation parameters and GetAtt attributes ("DBPassword",
+	// "Database.Endpoint.Address"). Rules use it to tell a literal from a
+	// value that came from elsewhere.
+	Via []string
+	// Pattern is, for an Unknown string built from known and unknown parts
+	// (an interpolation, !Sub, !Join), the known parts with each unknown
+	// part written as "*": "com.amazonaws.*.secretsmanager",
+	// "arn:aws:iam::*:root". Empty when nothing of it is known.
+	Pattern string
 	// Sensitive is set when the value came from something marked sensitive
 	// (a Terraform variable with sensitive = true, a NoEcho parameter).
 	Sensitive bool

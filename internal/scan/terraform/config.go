@@ -17,9 +17,10 @@ import (
 // modConfig is the decoded configuration of one module directory, shared by
 // every instance of the module.
 type modConfig struct {
-	l         *loader
-	dir       string
-	firstFile string
+	l          *loader
+	dir        string
+	firstFile  string
+	overriding bool // decoding an override file
 
 	vars      map[string]*varDecl
 	varOrder  []*varDecl
@@ -153,6 +154,9 @@ func blockRange(b *hcl.Block) scan.Range {
 }
 
 func (m *modConfig) duplicate(what string, first scan.Range, at scan.Range) {
+	if m.overriding {
+		return
+	}
 	m.l.errorf("%s:%d: duplicate %s (first declared at %s:%d)", at.File, at.Line, what, first.File, first.Line)
 }
 

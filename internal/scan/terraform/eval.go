@@ -881,7 +881,7 @@ func (in *inst) childConfig(d *callDecl) *modConfig {
 	if !d.local {
 		return nil
 	}
-	cfg := in.l.dirs[d.dir]
+	cfg := in.l.moduleDir(d.dir)
 	if cfg == nil {
 		in.l.errorf("%s:%d: module.%s: no Terraform files in %s", d.rng.File, d.rng.Line, d.name, displayDir(d.dir))
 		return nil

@@ -169,25 +169,12 @@ func (l *loader) functions(dir string) map[string]function.Function {
 // to the working directory, as Terraform does), refusing anything outside
 // the tree being scanned.
 func (l *loader) readModuleFile(dir, name string) ([]byte, error) {
-	rootAbs, err := filepath.Abs(l.root)
-	if err != nil {
-		return nil, err
-	}
 	for _, cand := range []string{filepath.Join(dir, name), name} {
 		if filepath.IsAbs(name) && cand != name {
 			continue
 		}
-		abs, err := filepath.Abs(cand)
-		if err != nil {
-			continue
-		}
-		if real, err := filepath.EvalSymlinks(abs); err == nil {
-			abs = real
-		}
-		if realRoot, err := filepath.EvalSymlinks(rootAbs); err == nil {
-			rootAbs = realRoot
-		}
-		if rel, err := filepath.Rel(rootAbs, abs); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		abs, err := realPath(cand)
+		if err != nil || !l.inTree(abs) {
 			continue
 		}
 		st, err := os.Stat(abs)
@@ -197,6 +184,33 @@ func (l *loader) readModuleFile(dir, name string) ([]byte, error) {
 		return os.ReadFile(abs)
 	}
 	return nil, fmt.Errorf("no readable file %s in the scanned tree", name)
+}
+
+// realPath is the absolute path with symbolic links resolved.
+func realPath(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
+	return abs, nil
+}
+
+// inTree reports whether abs lies under root or under a module directory
+// loaded from outside it.
+func (l *loader) inTree(abs string) bool {
+	for _, top := range append([]string{l.root}, l.outside...) {
+		t, err := realPath(top)
+		if err != nil {
+			continue
+		}
+		if rel, err := filepath.Rel(t, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return true
+		}
+	}
+	return false
 }
 
 // templateFileFunc renders a template file with the given variables and

@@ -97,7 +97,8 @@ type loader struct {
 	errs    []error
 	errSeen map[string]bool
 	budget  int
-	stack   []*memo // what is being evaluated, for cycle reports
+	outside []string // module directories loaded from outside root
+	stack   []*memo  // what is being evaluated, for cycle reports
 	env     map[string]string
 }
 
@@ -142,6 +143,12 @@ func diagString(d *hcl.Diagnostic) string {
 		return fmt.Sprintf("%s:%d: %s", d.Subject.Filename, d.Subject.Start.Line, msg)
 	}
 	return msg
+}
+
+// isOverride reports whether path is a Terraform override file.
+func isOverride(path string) bool {
+	base := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(path), ".json"), ".tf")
+	return base == "override" || strings.HasSuffix(base, "_override")
 }
 
 // isConfigFile reports whether name is a Terraform configuration file.
@@ -208,8 +215,12 @@ func (l *loader) discover() error {
 // loadDir parses the files of one directory and decodes its module.
 func (l *loader) loadDir(dir string, paths []string) *modConfig {
 	m := newModConfig(l, dir)
+	// Override files come last; what they declare again does not replace
+	// the original declaration (their merge is not modelled).
+	sort.SliceStable(paths, func(i, j int) bool { return !isOverride(paths[i]) && isOverride(paths[j]) })
 	for _, path := range paths {
 		name := filepath.ToSlash(path)
+		m.overriding = isOverride(path)
 		src, err := os.ReadFile(path)
 		if err != nil {
 			l.errs = append(l.errs, fmt.Errorf("terraform: %w", err))
@@ -227,6 +238,32 @@ func (l *loader) loadDir(dir string, paths []string) *modConfig {
 		m.decodeFile(f)
 	}
 	m.finish()
+	return m
+}
+
+// moduleDir returns the module in dir, loading it when it lies outside the
+// tree (a caller's source = "../../modules/x" that reaches beyond root).
+func (l *loader) moduleDir(dir string) *modConfig {
+	if m, ok := l.dirs[dir]; ok {
+		return m
+	}
+	l.dirs[dir] = nil
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var paths []string
+	for _, e := range entries {
+		if e.Type().IsRegular() && isConfigFile(e.Name()) {
+			paths = append(paths, filepath.Join(dir, e.Name()))
+		}
+	}
+	if len(paths) == 0 {
+		return nil
+	}
+	l.outside = append(l.outside, dir)
+	m := l.loadDir(dir, paths)
+	l.dirs[dir] = m
 	return m
 }
 

@@ -560,3 +560,33 @@ resource "aws_s3_object" "o" {
 	}
 	wantUnknown(t, "content", o.Attr("content"), "aws_s3_bucket.b")
 }
+
+func TestModuleOutsideRoot(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"envs/prod/main.tf":    "module \"db\" {\n  source = \"../../modules/db\"\n  name   = \"prod\"\n}\n",
+		"modules/db/main.tf":   "variable \"name\" {}\nresource \"aws_db_instance\" \"this\" {\n  identifier = var.name\n  tags       = jsondecode(file(\"${path.module}/tags.json\"))\n}\n",
+		"modules/db/tags.json": "{\"Team\": \"data\"}",
+		"secret.txt":           "outside",
+		"envs/prod/leak.tf":    "locals {\n  leak = file(\"../../secret.txt\")\n}\n",
+	})
+	p := load(t, filepath.Join(dir, "envs", "prod"), Options{})
+	r := find(t, p, "resource", "module.db.aws_db_instance.this")
+	wantString(t, "identifier", r.Attr("identifier"), "prod")
+	wantString(t, "file() inside the called module", r.Attr("tags", "Team"), "data")
+	if _, ok := p.Files[filepath.ToSlash(filepath.Join(dir, "modules", "db", "main.tf"))]; !ok {
+		t.Error("the module's file is not recorded")
+	}
+	wantUnknown(t, "file() outside the scanned tree", find(t, p, "locals", "local.leak").Attr("value"))
+}
+
+func TestOverrideFilesAreNotDuplicates(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"main.tf":     "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"main\"\n}\n",
+		"override.tf": "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"other\"\n}\n",
+	})
+	p := load(t, dir, Options{})
+	wantString(t, "bucket", find(t, p, "resource", "aws_s3_bucket.b").Attr("bucket"), "main")
+	if r := find(t, p, "module_dir", filepath.ToSlash(dir)); r.Range.File != filepath.ToSlash(filepath.Join(dir, "main.tf")) {
+		t.Errorf("module_dir range %+v", r.Range)
+	}
+}
