@@ -456,7 +456,7 @@ func (t *template) parameters() ([]*scan.Resource, error) {
 		attrs.Map["value"] = v
 		out = append(out, &scan.Resource{
 			Lang: scan.CloudFormation, Kind: "parameter", Type: "parameter",
-			Address: pr.name, Attrs: attrs, Range: t.resourceRange(pr.key, pr.val), Dir: t.dir,
+			Address: pr.name, Attrs: attrs, Range: t.resourceRange(pr.key, pr.val), Dir: t.dir, Scope: t.file,
 		})
 	}
 	return out, nil
@@ -542,7 +542,7 @@ func (t *template) resources() ([]*scan.Resource, error) {
 		}
 		out = append(out, &scan.Resource{
 			Lang: scan.CloudFormation, Kind: "resource", Type: typ,
-			Address: pr.name, Attrs: attrs, Range: t.resourceRange(pr.key, pr.val), Dir: t.dir,
+			Address: pr.name, Attrs: attrs, Range: t.resourceRange(pr.key, pr.val), Dir: t.dir, Scope: t.file,
 		})
 	}
 	return out, nil
@@ -575,7 +575,7 @@ func (t *template) outputs() ([]*scan.Resource, error) {
 		}
 		out = append(out, &scan.Resource{
 			Lang: scan.CloudFormation, Kind: "output", Type: "output",
-			Address: pr.name, Attrs: attrs, Range: t.resourceRange(pr.key, pr.val), Dir: t.dir,
+			Address: pr.name, Attrs: attrs, Range: t.resourceRange(pr.key, pr.val), Dir: t.dir, Scope: t.file,
 		})
 	}
 	return out, nil

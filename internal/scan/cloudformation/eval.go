@@ -432,6 +432,7 @@ func (e *evaluator) unknown(n *yaml.Node, from ...*scan.Value) *scan.Value {
 	v := &scan.Value{Kind: scan.Unknown, Range: e.rng(n)}
 	for _, f := range from {
 		v.Refs = appendRefs(v.Refs, f)
+		v.Via = appendVia(v.Via, f)
 		v.Sensitive = v.Sensitive || isSensitive(f)
 	}
 	return v
@@ -443,6 +444,7 @@ func (e *evaluator) known(n *yaml.Node, v *scan.Value, from ...*scan.Value) *sca
 	v.Range = e.rng(n)
 	for _, f := range from {
 		v.Refs = appendRefs(v.Refs, f)
+		v.Via = appendVia(v.Via, f)
 		v.Sensitive = v.Sensitive || isSensitive(f)
 	}
 	return v

@@ -47,6 +47,7 @@ func (e *evaluator) refName(at *yaml.Node, name string) *scan.Value {
 		place(v, e.rng(at))
 		v.Range = e.rng(at)
 		v.Refs = appendRefs([]string{name}, v)
+		v.Via = appendVia([]string{name}, v)
 		return v
 	}
 	// A resource, or a name the template does not declare: either way the
@@ -66,7 +67,7 @@ func (e *evaluator) getAtt(at, arg *yaml.Node) (*scan.Value, error) {
 		if !ok || res == "" || attr == "" {
 			return nil, e.errf(at, "Fn::GetAtt takes \"Resource.Attribute\", got %q", n.Value)
 		}
-		return e.unknown(at, &scan.Value{Refs: []string{res}}), nil
+		return e.unknown(at, &scan.Value{Refs: []string{res}, Via: []string{n.Value}}), nil
 	}
 	a, err := e.args("Fn::GetAtt", at, arg, 2, 2)
 	if err != nil {
@@ -83,7 +84,11 @@ func (e *evaluator) getAtt(at, arg *yaml.Node) (*scan.Value, error) {
 	if attr == noValue {
 		return nil, e.errf(at, "Fn::GetAtt: AWS::NoValue is not an attribute name")
 	}
-	return e.unknown(at, &scan.Value{Refs: []string{res}}, attr), nil
+	read := &scan.Value{Refs: []string{res}}
+	if s, ok := attr.String(); ok {
+		read.Via = []string{res + "." + s}
+	}
+	return e.unknown(at, read, attr), nil
 }
 
 // sub evaluates Fn::Sub: a string with ${Name}, ${Res.Attr} and ${!Literal},
@@ -127,7 +132,7 @@ func (e *evaluator) sub(at, arg *yaml.Node) (*scan.Value, error) {
 	if tmpl.Kind != yaml.ScalarNode || (strings.HasPrefix(tmpl.Tag, "!") && !strings.HasPrefix(tmpl.Tag, "!!")) {
 		return nil, e.errf(at, "Fn::Sub takes a string, or a list of a string and a mapping")
 	}
-	var b strings.Builder
+	var b, pat strings.Builder // the value, and its pattern while unknown
 	var from []*scan.Value
 	known := true
 	s := tmpl.Value
@@ -135,19 +140,23 @@ func (e *evaluator) sub(at, arg *yaml.Node) (*scan.Value, error) {
 		i := strings.Index(s, "${")
 		if i < 0 {
 			b.WriteString(s)
+			pat.WriteString(s)
 			break
 		}
 		b.WriteString(s[:i])
+		pat.WriteString(s[:i])
 		s = s[i+2:]
 		j := strings.IndexByte(s, '}')
 		if j < 0 {
 			b.WriteString("${" + s)
+			pat.WriteString("${" + s)
 			break
 		}
 		name := strings.TrimSpace(s[:j])
 		s = s[j+1:]
 		if strings.HasPrefix(name, "!") {
 			b.WriteString("${" + name[1:] + "}")
+			pat.WriteString("${" + name[1:] + "}")
 			continue
 		}
 		v, ok := vars[name]
@@ -155,7 +164,7 @@ func (e *evaluator) sub(at, arg *yaml.Node) (*scan.Value, error) {
 		case ok:
 		case strings.Contains(name, ".") && !strings.HasPrefix(name, "AWS::"):
 			res, _, _ := strings.Cut(name, ".")
-			v = e.unknown(at, &scan.Value{Refs: []string{res}})
+			v = e.unknown(at, &scan.Value{Refs: []string{res}, Via: []string{name}})
 		default:
 			v = e.refName(at, name)
 		}
@@ -166,12 +175,14 @@ func (e *evaluator) sub(at, arg *yaml.Node) (*scan.Value, error) {
 		str, isStr := v.String()
 		if !v.Known() || !isStr {
 			known = false
+			pat.WriteString(patternPiece(v))
 			continue
 		}
 		b.WriteString(str)
+		pat.WriteString(str)
 	}
 	if !known {
-		return e.unknown(at, from...), nil
+		return withPattern(e.unknown(at, from...), pat.String()), nil
 	}
 	return e.known(at, scan.Str(b.String()), from...), nil
 }
@@ -381,7 +392,17 @@ func (e *evaluator) join(at, arg *yaml.Node) (*scan.Value, error) {
 		return nil, e.errf(a[1], "Fn::Join: AWS::NoValue is not a list")
 	}
 	if !ok || !list.Known() {
-		return e.unknown(at, dv, list), nil
+		u := e.unknown(at, dv, list)
+		if ok && list.Kind == scan.List {
+			pieces := make([]string, 0, len(list.List))
+			for _, item := range list.List {
+				if item.Kind != scan.Null {
+					pieces = append(pieces, patternPiece(item))
+				}
+			}
+			withPattern(u, strings.Join(pieces, delim))
+		}
+		return u, nil
 	}
 	if list.Kind != scan.List {
 		return nil, e.errf(a[1], "Fn::Join takes a list to join, not a %s", list.Kind)
@@ -696,4 +717,24 @@ func add128(a [16]byte, shift int) [16]byte {
 	binary.BigEndian.PutUint64(a[:8], hi)
 	binary.BigEndian.PutUint64(a[8:], lo)
 	return a
+}
+
+// patternPiece is a part of a string being built, as a pattern: a known
+// scalar as its string, an unknown string as its pattern or "*".
+func patternPiece(v *scan.Value) string {
+	if s, ok := v.String(); ok {
+		return s
+	}
+	if v.Kind == scan.Unknown && v.Pattern != "" {
+		return v.Pattern
+	}
+	return "*"
+}
+
+// withPattern sets v's Pattern to p unless p holds nothing but wildcards.
+func withPattern(v *scan.Value, p string) *scan.Value {
+	if strings.Trim(p, "*") != "" {
+		v.Pattern = p
+	}
+	return v
 }

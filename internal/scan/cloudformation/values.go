@@ -1,6 +1,7 @@
 package cloudformation
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -109,6 +110,25 @@ func appendRefs(refs []string, v *scan.Value) []string {
 	return refs
 }
 
+// appendVia adds the Via of v and everything in it to via, once each.
+func appendVia(via []string, v *scan.Value) []string {
+	if v == nil {
+		return via
+	}
+	for _, x := range v.Via {
+		if !slices.Contains(via, x) {
+			via = append(via, x)
+		}
+	}
+	for _, e := range v.List {
+		via = appendVia(via, e)
+	}
+	for _, k := range v.Keys() {
+		via = appendVia(via, v.Map[k])
+	}
+	return via
+}
+
 // cloneValue returns a deep copy of v.
 func cloneValue(v *scan.Value) *scan.Value {
 	if v == nil {
@@ -116,6 +136,7 @@ func cloneValue(v *scan.Value) *scan.Value {
 	}
 	c := *v
 	c.Refs = append([]string(nil), v.Refs...)
+	c.Via = append([]string(nil), v.Via...)
 	if v.List != nil {
 		c.List = make([]*scan.Value, len(v.List))
 		for i, e := range v.List {

@@ -42,7 +42,7 @@ func Paths(p *scan.Project, paths []string, opts Options) error {
 		}
 		if !st.IsDir() {
 			if filepath.Ext(root) == ".tf" {
-				errs = append(errs, terraform.LoadTree(p, filepath.Dir(root), opts.Terraform))
+				errs = append(errs, terraform.LoadDir(p, filepath.Dir(root), opts.Terraform))
 				continue
 			}
 			errs = append(errs, file(p, root, true, opts))

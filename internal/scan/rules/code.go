@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/dbwarden/dbwarden/internal/scan"
@@ -25,27 +24,12 @@ func plainString(v *scan.Value) bool {
 	return ok && s != "" && !strings.Contains(s, "{{resolve:")
 }
 
-// exprRefRe finds references in an expression's source text.
-var exprRefRe = regexp.MustCompile(`\b(var|local|data|module|random_password|random_string|each|count)\.`)
-
 // literalInCode reports whether v, an argument or local, holds a credential
 // written in the code itself: a known non-empty string that came from no
-// sensitive value, no resource or data source, and, where its source text is
-// at hand, from no variable or local either (those are reported where they
-// are defined).
-func literalInCode(p *scan.Project, v *scan.Value) bool {
-	if !literalSecret(v) {
-		return false
-	}
-	if src, ok := sourceText(p, v); ok {
-		if i := strings.IndexAny(src, "=:"); i >= 0 {
-			src = src[i+1:]
-		}
-		if exprRefRe.MatchString(src) {
-			return false
-		}
-	}
-	return true
+// sensitive value, no resource or data source, and no variable, local or
+// module output either (those are reported where they are defined).
+func literalInCode(v *scan.Value) bool {
+	return literalSecret(v) && len(v.Via) == 0
 }
 
 // secretsIn calls found for every credential-named entry of v (v itself
@@ -110,7 +94,7 @@ var codeSecretInputs = &scan.Rule{
 			})
 		}
 		for _, r := range tfKind(p, "locals") {
-			secretsIn(r.Attr("value"), shortName(r.Address), func(v *scan.Value) bool { return literalInCode(p, v) }, func(at *scan.Value, name string) {
+			secretsIn(r.Attr("value"), shortName(r.Address), func(v *scan.Value) bool { return literalInCode(v) }, func(at *scan.Value, name string) {
 				out.Fail(r, at, "local %s is a credential in plain text", name)
 			})
 		}
@@ -184,7 +168,7 @@ var codeSecretArguments = &scan.Rule{
 	},
 	Checkov: []string{"CKV_AWS_41", "CKV_AWS_45"},
 	Check: func(p *scan.Project, out *scan.Out) {
-		lit := func(v *scan.Value) bool { return literalInCode(p, v) }
+		lit := func(v *scan.Value) bool { return literalInCode(v) }
 		for typ, args := range credentialArgs {
 			for _, r := range tfResources(p, typ) {
 				for _, a := range args {
@@ -251,25 +235,51 @@ var codeSecretArguments = &scan.Rule{
 	},
 }
 
-// secretAttrRe finds references to attributes that hold credentials in an
-// output's source text.
-var secretAttrRe = regexp.MustCompile(`(random_password\.[\w-]+(\[[^\]]*\])?\.result|\.(password|master_password|secret_string|auth_token|secret_key|private_key_pem|private_key_openssh|secret|ses_smtp_password_v4)\b)`)
+// secretAttrs are the attributes of resources and data sources that hold a
+// credential: aws_db_instance.x.password, random_password.x.result,
+// aws_secretsmanager_secret_version.x.secret_string, ...
+var secretAttrs = map[string]bool{
+	"password": true, "master_password": true, "secret_string": true, "auth_token": true,
+	"secret_key": true, "private_key_pem": true, "private_key_openssh": true, "secret": true,
+	"ses_smtp_password_v4": true,
+}
+
+// readsSecretAttr reports whether v, or anything in it, read an attribute
+// that holds a credential, directly or through a local, variable or module
+// output.
+func readsSecretAttr(v *scan.Value) bool {
+	if v == nil {
+		return false
+	}
+	for _, via := range v.Via {
+		name := via[strings.LastIndexByte(via, '.')+1:]
+		if secretAttrs[name] || (strings.HasPrefix(via, "random_password.") && name == "result") {
+			return true
+		}
+	}
+	for _, e := range v.List {
+		if readsSecretAttr(e) {
+			return true
+		}
+	}
+	for _, e := range v.Map {
+		if readsSecretAttr(e) {
+			return true
+		}
+	}
+	return false
+}
 
 // carriesSecret reports whether an output's value is a credential, and why.
-func carriesSecret(p *scan.Project, name string, v *scan.Value) (string, bool) {
+func carriesSecret(name string, v *scan.Value) (string, bool) {
 	if sensitiveInside(v) {
 		return "its value comes from a sensitive value", true
 	}
 	if refersToType(v, "random_password") {
 		return "its value comes from a random_password", true
 	}
-	if src, ok := sourceText(p, v); ok {
-		if i := strings.IndexAny(src, "=:"); i >= 0 {
-			src = src[i+1:]
-		}
-		if secretAttrRe.MatchString(src) {
-			return "its value reads a password or secret attribute", true
-		}
+	if readsSecretAttr(v) {
+		return "its value reads a password or secret attribute", true
 	}
 	if secretName(name) {
 		return "its name says it holds a credential", true
@@ -333,7 +343,7 @@ var codeSecretOutputs = &scan.Rule{
 				continue
 			}
 			v := r.Attr("value")
-			if why, ok := carriesSecret(p, shortName(r.Address), v); ok {
+			if why, ok := carriesSecret(shortName(r.Address), v); ok {
 				out.Fail(r, v, "output %s is not sensitive, but %s", shortName(r.Address), why)
 			}
 		}
@@ -342,7 +352,7 @@ var codeSecretOutputs = &scan.Rule{
 			if v == nil {
 				v = r.Attr("value")
 			}
-			if why, ok := carriesSecret(p, r.Address, v); ok {
+			if why, ok := carriesSecret(r.Address, v); ok {
 				out.Fail(r, v, "output %s publishes a credential: %s", r.Address, why)
 			}
 		}

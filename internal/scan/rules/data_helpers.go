@@ -34,16 +34,6 @@ func unindexed(addr string) string {
 	return addr
 }
 
-// pointsAt reports whether v, or anything inside it, refers to r, by its
-// address with or without an instance key.
-func pointsAt(v *scan.Value, r *scan.Resource) bool {
-	if v.RefersTo(r.Address) {
-		return true
-	}
-	b := unindexed(r.Address)
-	return b != r.Address && v.RefersTo(b)
-}
-
 // refsIn collects the references of v and of everything inside it.
 func refsIn(v *scan.Value) []string {
 	if v == nil {
@@ -105,7 +95,7 @@ func linkedFrom(p *scan.Project, rs []*scan.Resource, target *scan.Resource, pat
 		}
 		v := r.Attr(path...)
 		switch {
-		case pointsAt(v, target):
+		case v.RefersTo(target.Address):
 			found = append(found, r)
 		case opaqueRef(v, known):
 			maybe = true

@@ -239,7 +239,7 @@ var iamTrust = &scan.Rule{
 					continue
 				}
 				for _, pr := range st.Principals {
-					if bad, ok := broadTrust(p, pr, st.hasCondition()); !ok {
+					if bad, ok := broadTrust(pr, st.hasCondition()); !ok {
 						out.Unknown(r, at, "%s: a %s principal is only known when applied", what, pr.Type)
 					} else if bad != "" {
 						out.Fail(r, at, "%s lets %s assume the role", what, bad)
@@ -256,17 +256,14 @@ var iamTrust = &scan.Rule{
 	},
 }
 
-var (
-	accountRootRe = regexp.MustCompile(`^(arn:aws[a-z-]*:iam::([0-9]{12}|\$\{[^}]+\}):root|[0-9]{12})$`)
-	// principalSrcRe reads a principal ARN built with !Sub or
-	// interpolation from its source text.
-	principalSrcRe = regexp.MustCompile(`arn:\$?\{?[A-Za-z:]*\}?[a-z-]*:iam::[^"'\s]*`)
-)
+// accountRootRe matches an account's root principal, also with the account
+// id (or partition) only known when applied: arn:aws:iam::*:root.
+var accountRootRe = regexp.MustCompile(`^(arn:(aws[a-z-]*|\*):iam::([0-9]{12}|\*|\$\{[^}]+\}):root|[0-9]{12})$`)
 
 // broadTrust says whom a trusted principal lets in when that is too broad,
 // or "" when it is specific enough.
-func broadTrust(p *scan.Project, pr principal, cond bool) (who string, ok bool) {
-	id, isStr := principalText(p, pr.ID)
+func broadTrust(pr principal, cond bool) (who string, ok bool) {
+	id, isStr := principalText(pr.ID)
 	if !isStr {
 		return "", false
 	}
@@ -274,7 +271,10 @@ func broadTrust(p *scan.Project, pr principal, cond bool) (who string, ok bool) 
 	case id == "*" && !cond:
 		return "any principal (\"*\") without a Condition", true
 	case strings.EqualFold(pr.Type, "AWS") && accountRootRe.MatchString(id) && !cond:
-		return "every identity of account " + accountOf(id) + " without a Condition", true
+		if acct := accountOf(id); acct != "*" {
+			return "every identity of account " + acct + " without a Condition", true
+		}
+		return "every identity of its account (only known when applied) without a Condition", true
 	case strings.EqualFold(pr.Type, "Federated") && !cond:
 		return "every user of identity provider " + quote(id) + " without a Condition", true
 	}
@@ -283,18 +283,13 @@ func broadTrust(p *scan.Project, pr principal, cond bool) (who string, ok bool) 
 
 // principalText returns a principal as written: its value when known, or
 // for an ARN built from values only known when applied (the account id of
-// arn:aws:iam::${AWS::AccountId}:root) the ARN as its source text has it.
-func principalText(p *scan.Project, v *scan.Value) (string, bool) {
+// arn:aws:iam::${AWS::AccountId}:root) its pattern, each unknown part "*".
+func principalText(v *scan.Value) (string, bool) {
 	if s, ok := str(v); ok {
 		return s, true
 	}
-	if !v.Set() {
-		return "", false
-	}
-	if src, ok := sourceText(p, v); ok && strings.Count(src, "\n") == 0 {
-		if m := principalSrcRe.FindString(src); m != "" {
-			return m, true
-		}
+	if v.Set() && v.Kind == scan.Unknown && strings.HasPrefix(v.Pattern, "arn:") {
+		return v.Pattern, true
 	}
 	return "", false
 }
@@ -436,7 +431,7 @@ var iamKMSKeyPolicy = &scan.Rule{
 					continue
 				}
 				for _, pr := range st.Principals {
-					id, isStr := principalText(p, pr.ID)
+					id, isStr := principalText(pr.ID)
 					switch {
 					case !isStr:
 						out.Unknown(r, at, "%s: a principal is only known when applied", what)

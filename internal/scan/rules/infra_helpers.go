@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"bytes"
 	"strings"
 	"unicode"
 
@@ -34,74 +33,13 @@ func cfnKind(p *scan.Project, kind string) []*scan.Resource {
 	return out
 }
 
-// addrBase drops a trailing instance key: aws_instance.db[2] is
-// aws_instance.db.
-func addrBase(addr string) string {
-	if strings.HasSuffix(addr, "]") {
-		if i := strings.LastIndexByte(addr, '['); i > 0 {
-			return addr[:i]
-		}
-	}
-	return addr
-}
-
-// refMatches reports whether ref, written in module mod, names target.
-// Terraform references may carry an instance key and may be written relative
-// to the module they are in; CloudFormation references are logical ids.
-func refMatches(ref, mod string, target *scan.Resource) bool {
-	if ref == target.Address {
-		return true
-	}
-	base, tb := addrBase(ref), addrBase(target.Address)
-	if base == tb {
-		return true
-	}
-	return mod != "" && mod+"."+base == tb
-}
-
-// allRefs returns the references of v and of everything inside it.
-func allRefs(v *scan.Value) []string {
-	if v == nil {
-		return nil
-	}
-	out := append([]string(nil), v.Refs...)
-	for _, e := range v.List {
-		out = append(out, allRefs(e)...)
-	}
-	for _, k := range v.Keys() {
-		out = append(out, allRefs(v.Map[k])...)
-	}
-	return out
-}
-
-// refersToRes reports whether v, an attribute of a resource in module mod,
-// refers to target.
-func refersToRes(v *scan.Value, mod string, target *scan.Resource) bool {
-	for _, ref := range allRefs(v) {
-		if refMatches(ref, mod, target) {
-			return true
-		}
-	}
-	return false
-}
-
-// referenced returns the resources among cands that v, an attribute of
-// from, refers to.
+// referenced returns the resources among cands, of from's language, that
+// v, an attribute of from, refers to.
 func referenced(v *scan.Value, from *scan.Resource, cands []*scan.Resource) []*scan.Resource {
-	refs := allRefs(v)
-	if len(refs) == 0 {
-		return nil
-	}
 	var out []*scan.Resource
 	for _, c := range cands {
-		if c.Lang != from.Lang {
-			continue
-		}
-		for _, ref := range refs {
-			if refMatches(ref, from.Module, c) {
-				out = append(out, c)
-				break
-			}
+		if c.Lang == from.Lang && v.RefersTo(c.Address) {
+			out = append(out, c)
 		}
 	}
 	return out
@@ -110,7 +48,7 @@ func referenced(v *scan.Value, from *scan.Resource, cands []*scan.Resource) []*s
 // refersToType reports whether v refers to any resource address of the
 // given Terraform type ("random_password", "data.aws_ssm_parameter").
 func refersToType(v *scan.Value, types ...string) bool {
-	for _, ref := range allRefs(v) {
+	for _, ref := range refsIn(v) {
 		for _, t := range types {
 			if strings.HasPrefix(ref, t+".") || strings.Contains(ref, "."+t+".") {
 				return true
@@ -149,30 +87,6 @@ func atMost(out *scan.Out, r *scan.Resource, v *scan.Value, dflt, max float64, w
 	if n > max {
 		out.Fail(r, v, "%s is %g; want at most %g", what, n, max)
 	}
-}
-
-// sourceText returns the source lines v was written on, when the project
-// holds its file.
-func sourceText(p *scan.Project, v *scan.Value) (string, bool) {
-	if v == nil || v.Range.File == "" || v.Range.Line == 0 {
-		return "", false
-	}
-	src, ok := p.Files[v.Range.File]
-	if !ok {
-		return "", false
-	}
-	lines := bytes.Split(src, []byte("\n"))
-	start, end := v.Range.Line, v.Range.EndLine
-	if end < start {
-		end = start
-	}
-	if start > len(lines) {
-		return "", false
-	}
-	if end > len(lines) {
-		end = len(lines)
-	}
-	return string(bytes.Join(lines[start-1:end], []byte("\n"))), true
 }
 
 // nameWords splits an identifier into lower-case words at underscores,

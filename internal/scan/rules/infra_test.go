@@ -61,9 +61,8 @@ func TestPrincipals(t *testing.T) {
 	if len(st[1].Principals) != 3 {
 		t.Errorf("got %d principals, want 3", len(st[1].Principals))
 	}
-	p := &scan.Project{}
 	for _, pr := range st[1].Principals {
-		who, ok := broadTrust(p, pr, false)
+		who, ok := broadTrust(pr, false)
 		if !ok {
 			t.Fatalf("%v undecided", pr)
 		}
@@ -71,7 +70,7 @@ func TestPrincipals(t *testing.T) {
 			t.Errorf("%s %s: got %q", pr.Type, pr.ID.Str, who)
 		}
 	}
-	if who, _ := broadTrust(p, st[1].Principals[0], true); who != "" {
+	if who, _ := broadTrust(st[1].Principals[0], true); who != "" {
 		t.Errorf("account root with a Condition: got %q, want accepted", who)
 	}
 }
@@ -166,7 +165,7 @@ func FuzzPolicyDoc(f *testing.F) {
 				broadAction(a)
 			}
 			for _, pr := range s.Principals {
-				broadTrust(&scan.Project{}, pr, false)
+				broadTrust(pr, false)
 			}
 		}
 		if !ok && st != nil {

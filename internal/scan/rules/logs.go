@@ -311,7 +311,7 @@ var logDBAlarms = &scan.Rule{
 				for _, a := range alarms {
 					hit := false
 					for _, d := range alarmDimensions(a) {
-						if pointsAt(d, t.r) {
+						if d.RefersTo(t.r.Address) {
 							hit = true
 						}
 						for _, addr := range t.also {

@@ -383,20 +383,20 @@ func (m *netModel) public(s *scan.Resource) (pub bool, why string, ok bool) {
 	}
 	var tables []*scan.Resource
 	for _, a := range m.assocs {
-		if refersToRes(a.Attr(m.attr("subnet_id", "SubnetId")), a.Module, s) {
+		if a.Attr(m.attr("subnet_id", "SubnetId")).RefersTo(s.Address) {
 			tables = append(tables, referenced(a.Attr(m.attr("route_table_id", "RouteTableId")), a, m.tables)...)
 		}
 	}
 	if len(tables) == 0 && m.lang == scan.Terraform {
 		// No association: the subnet uses its VPC's main route table.
-		for _, vpc := range allRefs(s.Attr("vpc_id")) {
+		for _, vpc := range refsIn(s.Attr("vpc_id")) {
 			for _, d := range m.defaults {
-				if hasRef(d.Attr("default_route_table_id"), vpc) {
+				if d.Attr("default_route_table_id").RefersTo(vpc) {
 					tables = append(tables, d)
 				}
 			}
 			for _, a := range m.mainAssocs {
-				if hasRef(a.Attr("vpc_id"), vpc) {
+				if a.Attr("vpc_id").RefersTo(vpc) {
 					tables = append(tables, referenced(a.Attr("route_table_id"), a, m.tables)...)
 				}
 			}
@@ -412,15 +412,6 @@ func (m *netModel) public(s *scan.Resource) (pub bool, why string, ok bool) {
 		}
 	}
 	return false, "", ok
-}
-
-func hasRef(v *scan.Value, ref string) bool {
-	for _, r := range allRefs(v) {
-		if addrBase(r) == addrBase(ref) {
-			return true
-		}
-	}
-	return false
 }
 
 // routesToIGW reports whether a route table has a route to an internet
@@ -440,7 +431,7 @@ func (m *netModel) routesToIGW(t *scan.Resource) (igw, ok bool) {
 		}
 	}
 	for _, r := range m.routes {
-		if refersToRes(r.Attr(m.attr("route_table_id", "RouteTableId")), r.Module, t) {
+		if r.Attr(m.attr("route_table_id", "RouteTableId")).RefersTo(t.Address) {
 			check(r.Attr(m.attr("gateway_id", "GatewayId")), r)
 		}
 	}
@@ -456,7 +447,7 @@ func (m *netModel) isIGW(gw *scan.Value, from *scan.Resource) (igw, ok bool) {
 	if len(referenced(gw, from, m.igws)) > 0 {
 		return true, true
 	}
-	if len(allRefs(gw)) > 0 {
+	if len(refsIn(gw)) > 0 {
 		return false, true // a gateway of another kind
 	}
 	if s, k := str(gw); k {
@@ -594,7 +585,7 @@ func checkEndpoints(p *scan.Project, out *scan.Out, n *network, want []string) {
 	have := map[string]*scan.Resource{}
 	unknownNames := false
 	for _, e := range n.endpoints {
-		svc, ok := endpointService(p, e)
+		svc, ok := endpointService(e)
 		if !ok {
 			unknownNames = true
 			continue
@@ -629,9 +620,10 @@ func checkEndpoints(p *scan.Project, out *scan.Out, n *network, want []string) {
 }
 
 // endpointService returns the last part of an endpoint's service name
-// ("secretsmanager" of com.amazonaws.eu-west-1.secretsmanager). A name built
-// from a region only known when applied is read from its source text.
-func endpointService(p *scan.Project, e *scan.Resource) (string, bool) {
+// ("secretsmanager" of com.amazonaws.eu-west-1.secretsmanager), also of a
+// name built from a region only known when applied
+// (com.amazonaws.*.secretsmanager).
+func endpointService(e *scan.Resource) (string, bool) {
 	v := e.Attr("service_name")
 	if e.Lang == scan.CloudFormation {
 		v = e.Attr("ServiceName")
@@ -639,14 +631,12 @@ func endpointService(p *scan.Project, e *scan.Resource) (string, bool) {
 	if s, ok := str(v); ok {
 		return s[strings.LastIndexByte(s, '.')+1:], true
 	}
-	if src, ok := sourceText(p, v); ok {
-		src = strings.TrimRight(strings.TrimSpace(src), "\"'")
-		if i := strings.LastIndexByte(src, '.'); i >= 0 {
-			name := src[i+1:]
-			if name != "" && strings.IndexFunc(name, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') }) < 0 {
-				return name, true
-			}
-		}
+	if v.Kind != scan.Unknown || v.Pattern == "" {
+		return "", false
 	}
-	return "", false
+	name := v.Pattern[strings.LastIndexByte(v.Pattern, '.')+1:]
+	if name == "" || strings.IndexFunc(name, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') }) >= 0 {
+		return "", false
+	}
+	return name, true
 }

@@ -5,10 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
-	"github.com/zclconf/go-cty/cty"
-
 	"github.com/dbwarden/dbwarden/internal/scan"
 )
 
@@ -307,11 +303,6 @@ func policyOfDepth(p *scan.Project, r *scan.Resource, v *scan.Value, depth int) 
 	if docs := outermostDocs(referenced(v, r, ofKind(p.Of(scan.Terraform, "aws_iam_policy_document"), "data"))); len(docs) == 1 {
 		return policyDocDataIn(p, docs[0], depth+1)
 	}
-	if r.Lang == scan.Terraform {
-		if doc, ok := jsonencodeStructure(p, v); ok {
-			return policyDoc(doc)
-		}
-	}
 	return policyDoc(v)
 }
 
@@ -327,7 +318,7 @@ func outermostDocs(docs []*scan.Resource) []*scan.Resource {
 				continue
 			}
 			for _, attr := range []string{"source_policy_documents", "override_policy_documents", "source_json", "override_json"} {
-				if refersToRes(o.Attr(attr), o.Module, d) {
+				if o.Attr(attr).RefersTo(d.Address) {
 					inner = true
 				}
 			}
@@ -335,87 +326,6 @@ func outermostDocs(docs []*scan.Resource) []*scan.Resource {
 		if !inner {
 			out = append(out, d)
 		}
-	}
-	return out
-}
-
-// jsonencodeStructure reads a jsonencode({...}) call from the source text
-// of v and returns its argument as a Value: literal parts known, each at
-// its own line; references and function calls unknown.
-func jsonencodeStructure(p *scan.Project, v *scan.Value) (*scan.Value, bool) {
-	src, ok := sourceText(p, v)
-	if !ok {
-		return nil, false
-	}
-	const call = "jsonencode("
-	i := strings.Index(src, call)
-	if i < 0 {
-		return nil, false
-	}
-	line := v.Range.Line + strings.Count(src[:i], "\n")
-	col := i - strings.LastIndexByte(src[:i], '\n')
-	expr, diags := hclsyntax.ParseExpression([]byte(src[i:]), v.Range.File, hcl.Pos{Line: line, Column: col, Byte: 0})
-	if diags.HasErrors() {
-		// Text after the call on its last line: cut at the last ')'.
-		j := strings.LastIndexByte(src, ')')
-		if j < i {
-			return nil, false
-		}
-		expr, diags = hclsyntax.ParseExpression([]byte(src[i:j+1]), v.Range.File, hcl.Pos{Line: line, Column: col, Byte: 0})
-		if diags.HasErrors() {
-			return nil, false
-		}
-	}
-	fc, isCall := expr.(*hclsyntax.FunctionCallExpr)
-	if !isCall || fc.Name != "jsonencode" || len(fc.Args) != 1 {
-		return nil, false
-	}
-	return exprStructure(fc.Args[0], v.Range.File), true
-}
-
-// exprStructure turns an HCL expression into a Value without evaluating
-// references: every variable is unknown.
-func exprStructure(e hclsyntax.Expression, file string) *scan.Value {
-	rng := scan.Range{File: file, Line: e.Range().Start.Line, EndLine: e.Range().End.Line}
-	switch x := e.(type) {
-	case *hclsyntax.ObjectConsExpr:
-		out := &scan.Value{Kind: scan.Map, Map: map[string]*scan.Value{}, Range: rng}
-		for _, it := range x.Items {
-			k, diags := it.KeyExpr.Value(nil)
-			if diags.HasErrors() || !k.IsKnown() || k.IsNull() || k.Type() != cty.String {
-				return &scan.Value{Kind: scan.Unknown, Range: rng}
-			}
-			out.Map[k.AsString()] = exprStructure(it.ValueExpr, file)
-		}
-		return out
-	case *hclsyntax.TupleConsExpr:
-		out := &scan.Value{Kind: scan.List, Range: rng}
-		for _, el := range x.Exprs {
-			out.List = append(out.List, exprStructure(el, file))
-		}
-		return out
-	case *hclsyntax.ParenthesesExpr:
-		return exprStructure(x.Expression, file)
-	}
-	vars := map[string]cty.Value{}
-	for _, t := range e.Variables() {
-		vars[t.RootName()] = cty.DynamicVal
-	}
-	val, diags := e.Value(&hcl.EvalContext{Variables: vars})
-	out := &scan.Value{Kind: scan.Unknown, Range: rng}
-	if diags.HasErrors() || !val.IsWhollyKnown() {
-		return out
-	}
-	switch {
-	case val.IsNull():
-		out.Kind = scan.Null
-	case val.Type() == cty.String:
-		out.Kind, out.Str = scan.String, val.AsString()
-	case val.Type() == cty.Bool:
-		out.Kind, out.Bool = scan.Bool, val.True()
-	case val.Type() == cty.Number:
-		out.Kind = scan.Number
-		out.Num, _ = val.AsBigFloat().Float64()
 	}
 	return out
 }

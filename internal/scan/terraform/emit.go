@@ -15,10 +15,13 @@ import (
 func (in *inst) emitAll() {
 	cfg := in.cfg
 	dir := displayDir(cfg.dir)
+	// Every resource of a root module and of the modules it calls is in
+	// the root module's scope.
+	rootDir := displayDir(in.root().cfg.dir)
 	add := func(kind, typ, addr string, attrs *scan.Value, rng scan.Range) {
 		in.l.p.Add(&scan.Resource{
 			Lang: scan.Terraform, Kind: kind, Type: typ, Address: addr,
-			Attrs: attrs, Range: rng, Module: in.path, Dir: dir,
+			Attrs: attrs, Range: rng, Module: in.path, Dir: dir, Scope: rootDir,
 		})
 	}
 	pre := in.prefix()
@@ -45,7 +48,7 @@ func (in *inst) emitAll() {
 		m := in.vars[d.name]
 		attrs := map[string]*scan.Value{
 			"sensitive": withRange(scan.BoolVal(d.sensitive), d.rng),
-			"value":     toValue(v, nil, m.rng, false),
+			"value":     dropVia(toValue(v, nil, m.rng, false), "var."+d.name),
 		}
 		if d.def != nil {
 			def := in.eval(d.def, nil)
@@ -59,7 +62,7 @@ func (in *inst) emitAll() {
 	for _, d := range cfg.locOrder {
 		v, _ := in.local(d.name)
 		add("locals", "locals", pre+"local."+d.name, mapValue(d.rng, map[string]*scan.Value{
-			"value": toValue(v, d.expr, d.rng, false),
+			"value": dropVia(toValue(v, d.expr, d.rng, false), "local."+d.name),
 		}), d.rng)
 	}
 	for _, d := range cfg.resOrder {
@@ -98,6 +101,24 @@ func (in *inst) emitAll() {
 	}
 }
 
+// dropVia removes from v's Via the thing v is the value of: a variable's
+// value is not read from the variable itself.
+func dropVia(v *scan.Value, self string) *scan.Value {
+	n := 0
+	for _, x := range v.Via {
+		if x != self {
+			v.Via[n] = x
+			n++
+		}
+	}
+	if n == 0 {
+		v.Via = nil
+	} else {
+		v.Via = v.Via[:n]
+	}
+	return v
+}
+
 func withRange(v *scan.Value, rng scan.Range) *scan.Value {
 	v.Range = rng
 	return v
@@ -132,6 +153,10 @@ func (b *evBody) toValue(rng scan.Range) *scan.Value {
 // gives the elements their own positions; otherwise they take rng. Marks
 // become Refs and Sensitive; sensitivity is inherited by the elements.
 func toValue(v cty.Value, expr hcl.Expression, rng scan.Range, sensitive bool) *scan.Value {
+	return toValueDepth(v, expr, rng, sensitive, 0)
+}
+
+func toValueDepth(v cty.Value, expr hcl.Expression, rng scan.Range, sensitive bool, depth int) *scan.Value {
 	if expr != nil {
 		rng = hclRange(expr.Range())
 	}
@@ -140,20 +165,36 @@ func toValue(v cty.Value, expr hcl.Expression, rng scan.Range, sensitive bool) *
 		out.Kind = scan.Unknown
 		return out
 	}
+	pattern, doc := shapeOf(v)
 	v, marks := v.Unmark()
 	for m := range marks {
 		switch m := m.(type) {
 		case refMark:
 			out.Refs = append(out.Refs, string(m))
+		case viaMark:
+			out.Via = append(out.Via, string(m))
 		case sensitiveMark:
 			sensitive = true
 		}
 	}
 	sort.Strings(out.Refs)
+	sort.Strings(out.Via)
 	out.Sensitive = sensitive
 	switch {
+	case !v.IsKnown() && doc != nil && depth < maxShapeDepth:
+		// jsonencode of something not wholly known: its structure, with
+		// the unknown leaves Unknown.
+		d := toValueDepth(doc.val, doc.expr, rng, sensitive, depth+1)
+		d.Range = out.Range
+		d.Refs = mergeSorted(d.Refs, out.Refs)
+		d.Via = mergeSorted(d.Via, out.Via)
+		d.Sensitive = d.Sensitive || sensitive
+		return d
 	case !v.IsKnown():
 		out.Kind = scan.Unknown
+		if ty := v.Type(); ty == cty.String || ty == cty.DynamicPseudoType {
+			out.Pattern = pattern
+		}
 		return out
 	case v.IsNull():
 		out.Kind = scan.Null
@@ -182,7 +223,7 @@ func toValue(v cty.Value, expr hcl.Expression, rng scan.Range, sensitive bool) *
 			if elems != nil {
 				ex = elems[i]
 			}
-			out.List = append(out.List, toValue(e, ex, rng, sensitive))
+			out.List = append(out.List, toValueDepth(e, ex, rng, sensitive, depth))
 		}
 	case ty.IsMapType() || ty.IsObjectType():
 		out.Kind = scan.Map
@@ -197,7 +238,7 @@ func toValue(v cty.Value, expr hcl.Expression, rng scan.Range, sensitive bool) *
 					ex = x
 				}
 			}
-			out.Map[key] = toValue(e, ex, rng, sensitive)
+			out.Map[key] = toValueDepth(e, ex, rng, sensitive, depth)
 		}
 	default:
 		out.Kind = scan.Unknown
@@ -221,4 +262,21 @@ func objectItems(expr hcl.Expression) map[string]hcl.Expression {
 		items[k.AsString()] = it.ValueExpr
 	}
 	return items
+}
+
+// mergeSorted returns the sorted union of two sorted lists.
+func mergeSorted(a, b []string) []string {
+	if len(b) == 0 {
+		return a
+	}
+	out := append(append([]string(nil), a...), b...)
+	sort.Strings(out)
+	n := 0
+	for i, s := range out {
+		if i == 0 || s != out[n-1] {
+			out[n] = s
+			n++
+		}
+	}
+	return out[:n]
 }

@@ -20,6 +20,12 @@ type refMark string
 // sensitiveMark marks a value that came from something marked sensitive.
 type sensitiveMark struct{}
 
+// viaMark marks a cty value as read, directly or through other values, from
+// a variable, local, module output or resource attribute, named as written
+// ("var.db_password", "aws_db_instance.main.password"). Like refMark it
+// travels through operators and functions.
+type viaMark string
+
 // memo is one named thing of a module instance (a variable, local, output,
 // resource or module call), evaluated at most once.
 type memo struct {
@@ -152,27 +158,34 @@ func (in *inst) eval(expr hcl.Expression, sc *scope) (val cty.Value) {
 		return cty.NullVal(cty.DynamicPseudoType)
 	}
 	ctx := &hcl.EvalContext{Functions: in.cfg.funcs}
-	if trs := expr.Variables(); len(trs) > 0 {
+	trs := expr.Variables()
+	if len(trs) > 0 {
 		ctx.Variables = in.scopeVars(trs, sc)
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			val = unknownLike(ctx.Variables)
+			val = unknownLike(ctx.Variables, trs)
 		}
 	}()
 	v, ds := expr.Value(ctx)
 	if ds.HasErrors() || v == cty.NilVal {
-		return unknownLike(ctx.Variables)
+		return unknownLike(ctx.Variables, trs)
 	}
-	return v
+	return annotate(v, expr, ctx, 0)
 }
 
 // unknownLike is an Unknown value carrying the marks of what the failed
 // expression referred to: everything inside the variables, locals and
 // module outputs it read, and the addresses of the resources it named
-// (not what those resources refer to in turn).
-func unknownLike(vars map[string]cty.Value) cty.Value {
+// (not what those resources refer to in turn), with the resource
+// attributes it read as written.
+func unknownLike(vars map[string]cty.Value, trs []hcl.Traversal) cty.Value {
 	marks := cty.ValueMarks{}
+	for _, tr := range trs {
+		if name, ok := resourceAttrRead(tr); ok {
+			marks[viaMark(name)] = struct{}{}
+		}
+	}
 	for root, v := range vars {
 		depth := 0
 		switch root {
@@ -187,6 +200,34 @@ func unknownLike(vars map[string]cty.Value) cty.Value {
 		shallowMarks(v, depth, marks)
 	}
 	return cty.DynamicVal.WithMarks(marks)
+}
+
+// resourceAttrRead returns the resource attribute a traversal reads, as
+// written without instance keys: aws_db_instance.main[0].password gives
+// aws_db_instance.main.password.
+func resourceAttrRead(tr hcl.Traversal) (string, bool) {
+	root := tr.RootName()
+	switch root {
+	case "var", "local", "module", "each", "count", "self", "path", "terraform":
+		return "", false
+	}
+	want := 3 // TYPE.NAME.ATTR
+	if root == "data" {
+		want = 4
+	}
+	parts := []string{root}
+	for _, step := range tr[1:] {
+		if len(parts) == want {
+			break
+		}
+		if a, ok := step.(hcl.TraverseAttr); ok {
+			parts = append(parts, a.Name)
+		}
+	}
+	if len(parts) < want {
+		return "", false
+	}
+	return strings.Join(parts, "."), true
 }
 
 // shallowMarks adds the marks of the values depth levels into nested
@@ -429,7 +470,7 @@ func (in *inst) variable(name string) (cty.Value, bool) {
 	if d.sensitive {
 		v = v.Mark(sensitiveMark{})
 	}
-	return in.l.leave(m, v), true
+	return in.l.leave(m, v.Mark(viaMark("var."+name))), true
 }
 
 // convertVar applies a variable's type constraint and its optional
@@ -468,7 +509,7 @@ func (in *inst) local(name string) (cty.Value, bool) {
 	if v, ok := in.l.enter(m); !ok {
 		return v, true
 	}
-	return in.l.leave(m, in.eval(d.expr, nil)), true
+	return in.l.leave(m, in.eval(d.expr, nil).Mark(viaMark("local."+name))), true
 }
 
 // output returns the value of an output of the instance.
@@ -674,7 +715,7 @@ func (in *inst) resourceVal(key string) (cty.Value, bool) {
 	if rs.val == cty.NilVal {
 		objs := make([]cty.Value, len(rs.insts))
 		for i, ri := range rs.insts {
-			objs[i] = ri.body.object(in.cfg.accessed).Mark(refMark(ri.addr))
+			objs[i] = ri.body.object(in.cfg.accessed, key).Mark(refMark(ri.addr))
 		}
 		rs.val = combine(rs.mode, rs.keys, objs).Mark(refMark(rs.addr))
 	}
@@ -807,8 +848,10 @@ func (b *evBody) unknownify(extra cty.ValueMarks) {
 
 // object is the cty object a reference to the body sees: its attributes,
 // its nested blocks as tuples of objects, and Unknown for every other name
-// in extra (an attribute only known when applied, such as id or arn).
-func (b *evBody) object(extra map[string]bool) cty.Value {
+// in extra (an attribute only known when applied, such as id or arn). When
+// via names the resource as written ("aws_db_instance.main"), each top-level
+// attribute is marked as read from via.NAME.
+func (b *evBody) object(extra map[string]bool, via string) cty.Value {
 	m := make(map[string]cty.Value, len(b.attrs)+len(b.blocks)+len(extra))
 	var order []string
 	groups := map[string][]cty.Value{}
@@ -816,7 +859,7 @@ func (b *evBody) object(extra map[string]bool) cty.Value {
 		if _, ok := groups[nb.typ]; !ok {
 			order = append(order, nb.typ)
 		}
-		groups[nb.typ] = append(groups[nb.typ], nb.body.object(extra))
+		groups[nb.typ] = append(groups[nb.typ], nb.body.object(extra, ""))
 	}
 	for _, typ := range order {
 		m[typ] = cty.TupleVal(groups[typ])
@@ -827,6 +870,11 @@ func (b *evBody) object(extra map[string]bool) cty.Value {
 	for name := range extra {
 		if _, ok := m[name]; !ok {
 			m[name] = cty.DynamicVal
+		}
+	}
+	if via != "" {
+		for name, v := range m {
+			m[name] = v.Mark(viaMark(via + "." + name))
 		}
 	}
 	return cty.ObjectVal(m)
@@ -916,18 +964,20 @@ func (in *inst) callValue(name string, outs map[string]bool) (cty.Value, bool) {
 	if cs.mode == unknownKeys {
 		marks := cty.ValueMarks{}
 		for _, c := range cs.children {
-			collectMarks(c.outputObject(outs), marks)
+			collectMarks(c.outputObject(outs, name), marks)
 		}
 		return cty.DynamicVal.WithMarks(marks), true
 	}
 	objs := make([]cty.Value, len(cs.children))
 	for i, c := range cs.children {
-		objs[i] = c.outputObject(outs)
+		objs[i] = c.outputObject(outs, name)
 	}
 	return combine(cs.mode, cs.keys, objs), true
 }
 
-func (in *inst) outputObject(outs map[string]bool) cty.Value {
+// outputObject is the object of the outputs named in outs, each marked as
+// read from module.CALL.NAME.
+func (in *inst) outputObject(outs map[string]bool, call string) cty.Value {
 	obj := map[string]cty.Value{}
 	if outs["\x00all"] {
 		for _, d := range in.cfg.outOrder {
@@ -941,6 +991,9 @@ func (in *inst) outputObject(outs map[string]bool) cty.Value {
 		if v, ok := in.output(name); ok {
 			obj[name] = v
 		}
+	}
+	for name, v := range obj {
+		obj[name] = v.Mark(viaMark("module." + call + "." + name))
 	}
 	return cty.ObjectVal(obj)
 }

@@ -83,11 +83,26 @@ func LoadTree(p *scan.Project, root string, opts Options) error {
 	return errors.Join(l.errs...)
 }
 
-// loader holds the state of one LoadTree call.
+// LoadDir loads the configuration files of dir alone as one root module,
+// with the local modules it calls: what Terraform plans when run in dir.
+// Directories below dir that dir does not call are not loaded.
+func LoadDir(p *scan.Project, dir string, opts Options) error {
+	l := newLoader(p, dir, opts)
+	l.shallow = true
+	if err := l.discover(); err != nil {
+		l.errs = append(l.errs, err)
+	}
+	l.run()
+	return errors.Join(l.errs...)
+}
+
+// loader holds the state of one LoadTree or LoadDir call.
 type loader struct {
 	p    *scan.Project
 	root string
 	opts Options
+	// shallow loads root alone, not the directories below it.
+	shallow bool
 
 	dirs     map[string]*modConfig // by cleaned directory
 	dirOrder []string
@@ -180,7 +195,7 @@ func (l *loader) discover() error {
 			return nil
 		}
 		if d.IsDir() {
-			if path != l.root && skipDirs[d.Name()] {
+			if path != l.root && (l.shallow || skipDirs[d.Name()]) {
 				return filepath.SkipDir
 			}
 			return nil

@@ -190,6 +190,7 @@ func (l *loader) emitTfvars() {
 				Attrs:   mapValue(rng, map[string]*scan.Value{"value": val}),
 				Range:   rng,
 				Dir:     f.dir,
+				Scope:   f.dir, // the root module in its directory reads it
 			})
 		}
 	}
