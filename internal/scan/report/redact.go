@@ -20,11 +20,37 @@ var urlPassword = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s"']+:)([
 
 const mask = "****"
 
+// settingKeys are keys that contain a password-like word but name a
+// setting, not a secret; their values are printed as written.
+var settingKeys = map[string]bool{
+	"httptokens":                 true, // IMDSv2: HttpTokens / http_tokens = "required"
+	"managemasteruserpassword":   true,
+	"secretid":                   true,
+	"secretarn":                  true,
+	"secretsmanagersecretid":     true,
+	"kmskeyid":                   true,
+	"minimumpasswordlength":      true,
+	"passwordreuseprevention":    true,
+	"requiresymbols":             true,
+	"allowuserstochangepassword": true,
+}
+
+func settingKey(key string) bool {
+	k := strings.Map(func(r rune) rune {
+		switch r {
+		case '_', '-', '"', '\'', '.':
+			return -1
+		}
+		return r
+	}, strings.ToLower(strings.TrimSpace(key)))
+	return settingKeys[k]
+}
+
 // redactLine masks secret values on one line of source.
 func redactLine(line string) string {
 	line = urlPassword.ReplaceAllString(line, "${1}"+mask+"${3}")
 	m := secretKey.FindStringSubmatchIndex(line)
-	if m == nil {
+	if m == nil || settingKey(line[m[2]:m[3]]) {
 		return line
 	}
 	value := line[m[6]:m[7]]

@@ -483,6 +483,9 @@ func TestRedactLine(t *testing.T) {
 		{`password=s3cret`, `password=****`},
 		{`  url = "mysql://app:s3cret@db:3306/app"`, `  url = "mysql://app:****@db:3306/app"`},
 		{`  storage_encrypted = false`, `  storage_encrypted = false`},
+		{`        HttpTokens: required`, `        HttpTokens: required`},
+		{`    http_tokens = "optional"`, `    http_tokens = "optional"`},
+		{`  api_token = "abc"`, `  api_token = "****"`},
 	} {
 		if got := redactLine(tc.in); got != tc.want {
 			t.Errorf("redactLine(%q): got %q, want %q", tc.in, got, tc.want)

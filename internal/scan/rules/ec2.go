@@ -123,8 +123,21 @@ func metadataOptions(r *scan.Resource) (mo *scan.Value, endpoint, tokens, hops s
 	return r.Attr("metadata_options"), "http_endpoint", "http_tokens", "http_put_response_hop_limit"
 }
 
+// metadataResources returns the instances and launch templates whose
+// metadata options apply. An instance launched from a template without
+// metadata options of its own takes the template's, which are checked on
+// the template.
 func metadataResources(p *scan.Project) []*scan.Resource {
-	return append(tfResources(p, "aws_instance", "aws_launch_template"), cfnResources(p, "AWS::EC2::Instance", "AWS::EC2::LaunchTemplate")...)
+	var out []*scan.Resource
+	for _, r := range append(tfResources(p, "aws_instance", "aws_launch_template"), cfnResources(p, "AWS::EC2::Instance", "AWS::EC2::LaunchTemplate")...) {
+		mo, _, _, _ := metadataOptions(r)
+		fromTemplate := r.Attr("launch_template").Set() || (r.Type == "AWS::EC2::Instance" && r.Attr("LaunchTemplate").Set())
+		if fromTemplate && !mo.Set() {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // metadataDisabled reports whether the instance metadata service is off.

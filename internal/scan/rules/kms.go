@@ -8,7 +8,7 @@ var kmsRules = []*scan.Rule{kmsRotation}
 
 var kmsRotation = &scan.Rule{
 	ID:       "DBW-KMS-001",
-	Title:    "KMS key rotation is enabled",
+	Title:    "KMS key rotation not enabled",
 	Severity: scan.Medium,
 	Applies: map[scan.Lang][]string{
 		scan.Terraform:      {"aws_kms_key"},

@@ -40,7 +40,7 @@ func logGroups(p *scan.Project) (rs []*scan.Resource, retention, key map[*scan.R
 
 var logRetention = &scan.Rule{
 	ID:       "DBW-LOG-001",
-	Title:    "CloudWatch log group keeps logs for the compliance profile's minimum",
+	Title:    "CloudWatch log group keeps logs for less than the profile's minimum",
 	Severity: scan.Medium,
 	Applies: map[scan.Lang][]string{
 		scan.Terraform:      {tfLogGroup},
@@ -82,7 +82,7 @@ var logRetention = &scan.Rule{
 
 var logKMS = &scan.Rule{
 	ID:       "DBW-LOG-002",
-	Title:    "CloudWatch log group is encrypted with a customer-managed KMS key",
+	Title:    "CloudWatch log group not encrypted with a customer-managed KMS key",
 	Severity: scan.Low,
 	Applies: map[scan.Lang][]string{
 		scan.Terraform:      {tfLogGroup},
@@ -118,7 +118,7 @@ var logKMS = &scan.Rule{
 
 var logRetentionExplicit = &scan.Rule{
 	ID:       "DBW-LOG-003",
-	Title:    "CloudWatch log group sets an explicit retention",
+	Title:    "CloudWatch log group without an explicit retention",
 	Severity: scan.Low,
 	Applies: map[scan.Lang][]string{
 		scan.Terraform:      {tfLogGroup},
@@ -228,7 +228,7 @@ func alarmDimensions(a *scan.Resource) []*scan.Value {
 
 var logDBAlarms = &scan.Rule{
 	ID:       "DBW-LOG-004",
-	Title:    "Every database has a CloudWatch alarm that notifies someone",
+	Title:    "Database without a CloudWatch alarm that notifies someone",
 	Severity: scan.Medium,
 	Applies: map[scan.Lang][]string{
 		scan.Terraform:      {tfDBInstance, tfEC2, tfAlarm},
@@ -361,7 +361,7 @@ var logDBAlarms = &scan.Rule{
 
 var snsEncrypted = &scan.Rule{
 	ID:       "DBW-SNS-001",
-	Title:    "SNS topic is encrypted with KMS",
+	Title:    "SNS topic not encrypted with KMS",
 	Severity: scan.Medium,
 	Applies: map[scan.Lang][]string{
 		scan.Terraform:      {tfSNSTopic},

@@ -25,7 +25,7 @@ import (
 var mysqlRules = []*scan.Rule{
 	{
 		ID:       "DBW-MYSQL-001",
-		Title:    "LOAD DATA LOCAL INFILE is disabled",
+		Title:    "LOAD DATA LOCAL INFILE enabled",
 		Severity: scan.High,
 		Applies:  map[scan.Lang][]string{scan.MyCnf: cnfServerSections, scan.MySQL: {"server"}},
 		Seeds:    []string{"000 §7"},
@@ -40,7 +40,7 @@ var mysqlRules = []*scan.Rule{
 	},
 	{
 		ID:       "DBW-MYSQL-002",
-		Title:    "Host name resolution is off (skip-name-resolve)",
+		Title:    "Host name resolution on (skip-name-resolve not set)",
 		Severity: scan.Medium,
 		Applies:  map[scan.Lang][]string{scan.MyCnf: cnfServerSections, scan.MySQL: {"server"}},
 		Seeds:    []string{"000 §7"},
@@ -55,7 +55,7 @@ var mysqlRules = []*scan.Rule{
 	},
 	{
 		ID:       "DBW-MYSQL-003",
-		Title:    "The server requires TLS for every connection",
+		Title:    "Server accepts connections without TLS",
 		Severity: scan.High,
 		Applies:  map[scan.Lang][]string{scan.MyCnf: cnfServerSections, scan.MySQL: {"server"}},
 		Seeds:    []string{"003 Encryption in Transit", "000 §3"},
@@ -69,7 +69,7 @@ var mysqlRules = []*scan.Rule{
 	},
 	{
 		ID:       "DBW-MYSQL-004",
-		Title:    "Only TLS 1.2 and later are accepted",
+		Title:    "Server accepts TLS versions older than 1.2",
 		Severity: scan.Medium,
 		Applies:  map[scan.Lang][]string{scan.MyCnf: cnfServerSections, scan.MySQL: {"server"}},
 		Seeds:    []string{"003 Encryption in Transit"},
@@ -81,7 +81,7 @@ var mysqlRules = []*scan.Rule{
 	},
 	{
 		ID:       "DBW-MYSQL-005",
-		Title:    "The general query log is off",
+		Title:    "General query log on",
 		Severity: scan.Medium,
 		Applies:  map[scan.Lang][]string{scan.MyCnf: cnfServerSections, scan.MySQL: {"server"}},
 		Seeds:    []string{"000 §1", "000 §4"},
@@ -97,7 +97,7 @@ var mysqlRules = []*scan.Rule{
 	},
 	{
 		ID:       "DBW-MYSQL-006",
-		Title:    "File import and export are confined to one directory (secure_file_priv)",
+		Title:    "File import and export not confined to one directory (secure_file_priv)",
 		Severity: scan.Medium,
 		Applies:  map[scan.Lang][]string{scan.MyCnf: cnfServerSections, scan.MySQL: {"server"}},
 		Seeds:    []string{"000 §7"},
@@ -111,7 +111,7 @@ var mysqlRules = []*scan.Rule{
 	},
 	{
 		ID:       "DBW-MYSQL-007",
-		Title:    "Symbolic links to data files are disabled",
+		Title:    "Symbolic links to data files enabled",
 		Severity: scan.Low,
 		Applies:  map[scan.Lang][]string{scan.MyCnf: cnfServerSections, scan.MySQL: {"server"}},
 		Seeds:    []string{"000 §7"},
@@ -125,7 +125,7 @@ var mysqlRules = []*scan.Rule{
 	},
 	{
 		ID:       "DBW-MYSQL-008",
-		Title:    "The slow query log is on",
+		Title:    "Slow query log off",
 		Severity: scan.Low,
 		Applies:  map[scan.Lang][]string{scan.MyCnf: cnfServerSections, scan.MySQL: {"server"}},
 		Seeds:    []string{"000 §7", "000 §4"},
@@ -139,7 +139,7 @@ var mysqlRules = []*scan.Rule{
 	},
 	{
 		ID:       "DBW-MYSQL-009",
-		Title:    "Binary logging is on for point-in-time recovery",
+		Title:    "Binary logging off: no point-in-time recovery",
 		Severity: scan.Medium,
 		Applies:  map[scan.Lang][]string{scan.MyCnf: cnfServerSections, scan.MySQL: {"server"}},
 		Seeds:    []string{"000 §7", "000 §5"},
@@ -152,7 +152,7 @@ var mysqlRules = []*scan.Rule{
 	},
 	{
 		ID:       "DBW-MYSQL-010",
-		Title:    "Binary logs expire, after at least 7 days",
+		Title:    "Binary logs never expire, or expire in less than 7 days",
 		Severity: scan.Low,
 		Applies:  map[scan.Lang][]string{scan.MyCnf: cnfServerSections, scan.MySQL: {"server"}},
 		Seeds:    []string{"000 §7"},
@@ -165,7 +165,7 @@ var mysqlRules = []*scan.Rule{
 	},
 	{
 		ID:       "DBW-MYSQL-011",
-		Title:    "The server's character set is utf8mb4",
+		Title:    "Server character set is not utf8mb4",
 		Severity: scan.Low,
 		Applies:  map[scan.Lang][]string{scan.MyCnf: cnfServerSections, scan.MySQL: {"server"}},
 		Seeds:    []string{"000 §7"},
@@ -178,7 +178,7 @@ var mysqlRules = []*scan.Rule{
 	},
 	{
 		ID:       "DBW-MYSQL-012",
-		Title:    "No obsolete authentication plugin or password hash",
+		Title:    "Obsolete authentication plugin or password hash",
 		Severity: scan.Medium,
 		Applies: map[scan.Lang][]string{
 			scan.MyCnf: cnfServerSections,
@@ -198,7 +198,7 @@ var mysqlRules = []*scan.Rule{
 	},
 	{
 		ID:       "DBW-MYSQL-013",
-		Title:    "Every account has a password",
+		Title:    "Account without a password",
 		Severity: scan.Critical,
 		Applies:  map[scan.Lang][]string{scan.MySQL: {"account"}},
 		Seeds:    []string{"000 §1", "000 §7"},
@@ -211,7 +211,7 @@ var mysqlRules = []*scan.Rule{
 	},
 	{
 		ID:       "DBW-MYSQL-014",
-		Title:    "No anonymous accounts",
+		Title:    "Anonymous account",
 		Severity: scan.High,
 		Applies:  map[scan.Lang][]string{scan.MySQL: {"account"}},
 		Seeds:    []string{"000 §7"},
@@ -223,7 +223,7 @@ var mysqlRules = []*scan.Rule{
 	},
 	{
 		ID:       "DBW-MYSQL-015",
-		Title:    "root cannot log in from any host",
+		Title:    "root can log in from any host",
 		Severity: scan.High,
 		Applies:  map[scan.Lang][]string{scan.MySQL: {"account"}},
 		Seeds:    []string{"000 §7", "000 §6"},
@@ -235,7 +235,7 @@ var mysqlRules = []*scan.Rule{
 	},
 	{
 		ID:       "DBW-MYSQL-016",
-		Title:    "Accounts that are not administrators hold no data privileges on every database",
+		Title:    "Account that is not an administrator holds data privileges on every database",
 		Severity: scan.Medium,
 		Applies:  map[scan.Lang][]string{scan.MySQL: {"account"}},
 		Seeds:    []string{"000 §7", "000 §2"},
@@ -250,7 +250,7 @@ var mysqlRules = []*scan.Rule{
 	},
 	{
 		ID:       "DBW-MYSQL-017",
-		Title:    "No test database, and no test databases open to every account",
+		Title:    "Test database present, or test databases open to every account",
 		Severity: scan.Medium,
 		Applies:  map[scan.Lang][]string{scan.MySQL: {"database"}},
 		Seeds:    []string{"000 §7"},
@@ -262,7 +262,7 @@ var mysqlRules = []*scan.Rule{
 	},
 	{
 		ID:       "DBW-CNF-001",
-		Title:    "No password in plain text in option files",
+		Title:    "Password in plain text in an option file",
 		Severity: scan.High,
 		Applies:  map[scan.Lang][]string{scan.MyCnf: {"*"}},
 		Seeds:    []string{"000 §1", "003 Credential Management"},
@@ -276,7 +276,7 @@ var mysqlRules = []*scan.Rule{
 	},
 	{
 		ID:       "DBW-CNF-002",
-		Title:    "The server does not skip the grant tables",
+		Title:    "Server skips the grant tables",
 		Severity: scan.Critical,
 		Applies:  map[scan.Lang][]string{scan.MyCnf: cnfServerSections},
 		Seeds:    []string{"000 §7", "000 §2"},
@@ -289,7 +289,7 @@ var mysqlRules = []*scan.Rule{
 	},
 	{
 		ID:       "DBW-CNF-003",
-		Title:    "The server does not run as the operating system's root",
+		Title:    "Server runs as the operating system's root",
 		Severity: scan.Medium,
 		Applies:  map[scan.Lang][]string{scan.MyCnf: append([]string{"mysqld_safe"}, cnfServerSections...)},
 		Seeds:    []string{"000 §7"},

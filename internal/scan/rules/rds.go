@@ -109,7 +109,7 @@ func (d rdsDB) encrypted() (enc, known bool) {
 
 var rdsEncrypted = &scan.Rule{
 	ID:       "DBW-RDS-001",
-	Title:    "RDS storage is encrypted at rest",
+	Title:    "RDS storage not encrypted at rest",
 	Severity: scan.High,
 	Applies: map[scan.Lang][]string{
 		scan.Terraform:      {tfDBInstance, tfRDSCluster},
@@ -157,7 +157,7 @@ var rdsEncrypted = &scan.Rule{
 
 var rdsCMK = &scan.Rule{
 	ID:       "DBW-RDS-002",
-	Title:    "RDS storage is encrypted with a customer-managed KMS key",
+	Title:    "RDS storage not encrypted with a customer-managed KMS key",
 	Severity: scan.Medium,
 	Applies: map[scan.Lang][]string{
 		scan.Terraform:      {tfDBInstance, tfRDSCluster},
@@ -203,7 +203,7 @@ resource "aws_db_instance" "mysql" {
 
 var rdsPublic = &scan.Rule{
 	ID:       "DBW-RDS-003",
-	Title:    "RDS database is not publicly accessible",
+	Title:    "RDS database publicly accessible",
 	Severity: scan.High,
 	Applies: map[scan.Lang][]string{
 		scan.Terraform:      {tfDBInstance, tfRDSClusterMember},
@@ -261,7 +261,7 @@ func iamAuthEngine(engine string) bool {
 
 var rdsIAMAuth = &scan.Rule{
 	ID:       "DBW-RDS-004",
-	Title:    "RDS IAM database authentication is enabled",
+	Title:    "RDS IAM database authentication not enabled",
 	Severity: scan.Medium,
 	Applies: map[scan.Lang][]string{
 		scan.Terraform:      {tfDBInstance, tfRDSCluster},
@@ -297,7 +297,7 @@ var rdsIAMAuth = &scan.Rule{
 
 var rdsBackupRetention = &scan.Rule{
 	ID:       "DBW-RDS-005",
-	Title:    "RDS automated backups are kept long enough",
+	Title:    "RDS automated backups not kept long enough",
 	Severity: scan.Medium,
 	Applies: map[scan.Lang][]string{
 		scan.Terraform:      {tfDBInstance, tfRDSCluster},
@@ -340,7 +340,7 @@ var rdsBackupRetention = &scan.Rule{
 
 var rdsDeletionProtection = &scan.Rule{
 	ID:       "DBW-RDS-006",
-	Title:    "RDS deletion protection is enabled",
+	Title:    "RDS deletion protection not enabled",
 	Severity: scan.Medium,
 	Applies: map[scan.Lang][]string{
 		scan.Terraform:      {tfDBInstance, tfRDSCluster},
@@ -374,7 +374,7 @@ var rdsDeletionProtection = &scan.Rule{
 
 var rdsManagedPassword = &scan.Rule{
 	ID:       "DBW-RDS-007",
-	Title:    "RDS master password is managed by Secrets Manager",
+	Title:    "RDS master password not managed by Secrets Manager",
 	Severity: scan.High,
 	Applies: map[scan.Lang][]string{
 		scan.Terraform:      {tfDBInstance, tfRDSCluster},
@@ -446,7 +446,7 @@ var rdsManagedPassword = &scan.Rule{
 
 var rdsSnapshotCopyKey = &scan.Rule{
 	ID:       "DBW-RDS-008",
-	Title:    "RDS snapshot copies and replicated backups are encrypted with a target KMS key",
+	Title:    "RDS snapshot copy or replicated backup without a target KMS key",
 	Severity: scan.High,
 	Applies: map[scan.Lang][]string{
 		scan.Terraform: {tfDBSnapshotCopy, tfDBClusterSnapCopy, tfDBBackupReplica},
@@ -474,7 +474,7 @@ var rdsSnapshotCopyKey = &scan.Rule{
 
 var rdsLogExports = &scan.Rule{
 	ID:       "DBW-RDS-009",
-	Title:    "RDS exports its logs to CloudWatch Logs",
+	Title:    "RDS does not export its logs to CloudWatch Logs",
 	Severity: scan.Low,
 	Applies: map[scan.Lang][]string{
 		scan.Terraform:      {tfDBInstance, tfRDSCluster},

@@ -20,7 +20,7 @@ const (
 
 var smRecoveryWindow = &scan.Rule{
 	ID:       "DBW-SM-001",
-	Title:    "Secrets Manager secret keeps a recovery window of at least 7 days",
+	Title:    "Secrets Manager secret recovery window shorter than 7 days",
 	Severity: scan.Medium,
 	Applies:  map[scan.Lang][]string{scan.Terraform: {tfSecret}},
 	Seeds:    []string{"000 §1"},
@@ -91,7 +91,7 @@ func rotationInterval(rules *scan.Value, daysKey, schedKey string) (days float64
 
 var smRotation = &scan.Rule{
 	ID:       "DBW-SM-002",
-	Title:    "Secrets Manager secret is rotated automatically and often enough",
+	Title:    "Secrets Manager secret not rotated automatically, or not often enough",
 	Severity: scan.Medium,
 	Applies: map[scan.Lang][]string{
 		scan.Terraform:      {tfSecret, tfSecretRotation},
@@ -177,7 +177,7 @@ var smRotation = &scan.Rule{
 
 var smCMK = &scan.Rule{
 	ID:       "DBW-SM-003",
-	Title:    "Secrets Manager secret is encrypted with a customer-managed KMS key",
+	Title:    "Secrets Manager secret not encrypted with a customer-managed KMS key",
 	Severity: scan.Low,
 	Applies: map[scan.Lang][]string{
 		scan.Terraform:      {tfSecret},

@@ -33,7 +33,7 @@ func bucketParts(p *scan.Project, b *scan.Resource, typ string) ([]*scan.Resourc
 
 var s3Versioning = &scan.Rule{
 	ID:       "DBW-S3-001",
-	Title:    "S3 bucket has versioning enabled",
+	Title:    "S3 bucket without versioning",
 	Severity: scan.Medium,
 	Applies: map[scan.Lang][]string{
 		scan.Terraform:      {tfBucket, tfBucketVersioning},
@@ -144,7 +144,7 @@ func s3Buckets(p *scan.Project) []*scan.Resource {
 
 var s3Encryption = &scan.Rule{
 	ID:       "DBW-S3-002",
-	Title:    "S3 bucket configures default server-side encryption",
+	Title:    "S3 bucket without default server-side encryption",
 	Severity: scan.Medium,
 	Applies: map[scan.Lang][]string{
 		scan.Terraform:      {tfBucket, tfBucketSSE},
@@ -206,7 +206,7 @@ var s3Encryption = &scan.Rule{
 
 var s3CMK = &scan.Rule{
 	ID:       "DBW-S3-005",
-	Title:    "S3 bucket encrypts with a customer-managed KMS key",
+	Title:    "S3 bucket not encrypted with a customer-managed KMS key",
 	Severity: scan.Low,
 	Applies: map[scan.Lang][]string{
 		scan.Terraform:      {tfBucket, tfBucketSSE},
@@ -305,7 +305,7 @@ func pabState(block *scan.Value, lang scan.Lang) (ok, known bool, off []string, 
 
 var s3PublicAccessBlock = &scan.Rule{
 	ID:       "DBW-S3-003",
-	Title:    "S3 bucket blocks all public access",
+	Title:    "S3 bucket does not block all public access",
 	Severity: scan.High,
 	Applies: map[scan.Lang][]string{
 		scan.Terraform:      {tfBucket, tfBucketPAB, tfAccountPAB},
@@ -387,7 +387,7 @@ var s3PublicAccessBlock = &scan.Rule{
 
 var s3MFADelete = &scan.Rule{
 	ID:       "DBW-S3-004",
-	Title:    "S3 backup bucket requires MFA to delete versions (PCI)",
+	Title:    "S3 backup bucket does not require MFA to delete versions (PCI)",
 	Severity: scan.Medium,
 	Applies: map[scan.Lang][]string{
 		scan.Terraform: {tfBucket, tfBucketVersioning},
@@ -451,7 +451,7 @@ var s3MFADelete = &scan.Rule{
 
 var ddbEncryption = &scan.Rule{
 	ID:       "DBW-DDB-001",
-	Title:    "DynamoDB table is encrypted with a KMS key",
+	Title:    "DynamoDB table not encrypted with a KMS key",
 	Severity: scan.Medium,
 	Applies: map[scan.Lang][]string{
 		scan.Terraform:      {tfTable},
@@ -493,7 +493,7 @@ var ddbEncryption = &scan.Rule{
 
 var ddbPITR = &scan.Rule{
 	ID:       "DBW-DDB-002",
-	Title:    "DynamoDB table has point-in-time recovery",
+	Title:    "DynamoDB table without point-in-time recovery",
 	Severity: scan.Medium,
 	Applies: map[scan.Lang][]string{
 		scan.Terraform:      {tfTable},

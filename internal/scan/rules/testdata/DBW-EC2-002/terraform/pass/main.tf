@@ -26,3 +26,11 @@ resource "aws_instance" "batch" {
     http_endpoint = "disabled"
   }
 }
+
+# Launched from the template: its metadata options are the template's.
+resource "aws_instance" "from_template" {
+  launch_template {
+    id      = aws_launch_template.mysql.id
+    version = "$Latest"
+  }
+}
