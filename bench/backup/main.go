@@ -49,13 +49,15 @@ const (
 )
 
 type config struct {
-	socket     string
-	port       int
-	db         string
-	workers    []int
-	threads    int
-	dir        string
-	cpuprofile string
+	socket         string
+	port           int
+	db             string
+	workers        []int
+	threads        int
+	deferIndexRows int64
+	variants       []string
+	dir            string
+	cpuprofile     string
 }
 
 func main() {
@@ -64,6 +66,8 @@ func main() {
 	flag.IntVar(&c.port, "port", 0, "TCP port of the same server, on 127.0.0.1, where dbwarden logs in")
 	flag.StringVar(&c.db, "db", "sbtest", "the database the sysbench tables are in")
 	workers := flag.String("workers", "2,4", "comma-separated dbwarden worker counts, each timed for dump and restore")
+	flag.Int64Var(&c.deferIndexRows, "defer-index-rows", 0, "dbwarden restore: tables of at least this many rows get secondary indexes after loading (0: dbwarden's default, -1: never)")
+	variants := flag.String("variants", "", "also time streamed dbwarden restores with these loading variants, comma-separated, to compare: keep-indexes (no deferred secondary indexes), autocommit (every statement commits), unique-checks (unique_checks stays on), verify-first (not streamed: run again last, to see the order's effect)")
 	flag.IntVar(&c.threads, "threads", 2, "threads for mydumper and myloader (-t), and parallel raw reads")
 	flag.StringVar(&c.dir, "dir", "", "directory for the dumps (default: a new temporary directory, removed at the end)")
 	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of each dbwarden dump to this path with -w<workers>.pprof appended")
@@ -89,6 +93,15 @@ func main() {
 			continue
 		}
 		c.workers = append(c.workers, n)
+	}
+	for _, v := range strings.Split(*variants, ",") {
+		switch v = strings.TrimSpace(v); v {
+		case "":
+		case "keep-indexes", "autocommit", "unique-checks", "verify-first":
+			c.variants = append(c.variants, v)
+		default:
+			errs = append(errs, fmt.Errorf("-variants: %q is not keep-indexes, autocommit, unique-checks or verify-first", v))
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		fmt.Fprintln(os.Stderr, "backup-bench:", err)
@@ -186,11 +199,16 @@ func run(ctx context.Context, c config) error {
 		})
 	}
 	for i, w := range c.workers {
-		steps = append(steps, func() error { return b.dbwardenRestore(ctx, archives[i], w, false) })
+		steps = append(steps, func() error { return b.dbwardenRestore(ctx, archives[i], w, false, "") })
+	}
+	for _, v := range c.variants {
+		steps = append(steps, func() error {
+			return b.dbwardenRestore(ctx, archives[len(archives)-1], c.workers[len(c.workers)-1], v != "verify-first", v)
+		})
 	}
 	steps = append(steps,
 		func() error {
-			return b.dbwardenRestore(ctx, archives[len(archives)-1], c.workers[len(c.workers)-1], true)
+			return b.dbwardenRestore(ctx, archives[len(archives)-1], c.workers[len(c.workers)-1], true, "")
 		},
 		func() error { return b.myloader(ctx) },
 		func() error { return b.mariadbRestore(ctx) },
@@ -453,7 +471,7 @@ func (b *bench) drop(ctx context.Context) error {
 	return err
 }
 
-func (b *bench) dbwardenRestore(ctx context.Context, id string, workers int, stream bool) error {
+func (b *bench) dbwardenRestore(ctx context.Context, id string, workers int, stream bool, variant string) error {
 	a, done, err := b.archive()
 	if err != nil {
 		return err
@@ -463,7 +481,15 @@ func (b *bench) dbwardenRestore(ctx context.Context, id string, workers int, str
 		return err
 	}
 	start := time.Now()
-	opts := backup.ArchiveRestoreOptions{RestoreOptions: backup.RestoreOptions{Workers: workers, Databases: []string{b.c.db}}, Stream: stream}
+	opts := backup.ArchiveRestoreOptions{RestoreOptions: backup.RestoreOptions{Workers: workers, Databases: []string{b.c.db}, DeferIndexRows: b.c.deferIndexRows}, Stream: stream}
+	switch variant {
+	case "keep-indexes":
+		opts.DeferIndexRows = -1
+	case "autocommit":
+		opts.CommitBytes = -1
+	case "unique-checks":
+		opts.UniqueChecks = true
+	}
 	if _, err := a.Restore(ctx, id, b.creds, opts); err != nil {
 		return err
 	}
@@ -475,6 +501,9 @@ func (b *bench) dbwardenRestore(ctx context.Context, id string, workers int, str
 	op := fmt.Sprintf("restore, %d workers, verify first", workers)
 	if stream {
 		op = fmt.Sprintf("restore, %d workers, streamed (Stream: true)", workers)
+	}
+	if variant != "" {
+		op += ", variant " + variant
 	}
 	b.add(result{tool: "dbwarden", op: op, kind: "restore", secs: secs, bytes: du(filepath.Join(b.dir, "dbwarden", "backups", id)), check: check})
 	return nil

@@ -248,9 +248,10 @@ func (a *Archive) Restore(ctx context.Context, id string, c mysqladmin.Credentia
 	}
 	defer key.Destroy()
 	if !opts.Stream {
-		// Every object read through to its end, on as many goroutines
-		// as the restore will load with (the manifest itself was
-		// authenticated when it was opened).
+		// Every object's stored bytes checked against the manifest (which
+		// was authenticated when it was opened), on as many goroutines as
+		// the restore will load with. Each segment is authenticated again
+		// as it is decrypted for loading.
 		workers := opts.Workers
 		if workers <= 0 {
 			workers = 4 // Restore's default
@@ -262,13 +263,7 @@ func (a *Archive) Restore(ctx context.Context, id string, c mysqladmin.Credentia
 				return fmt.Errorf("object %s: %w", fo.Name, err)
 			}
 			defer rc.Close()
-			cr, err := key.OpenObject(rc, fo)
-			if err != nil {
-				return err
-			}
-			defer cr.Close()
-			_, err = io.Copy(io.Discard, cr)
-			return err
+			return format.CheckStored(rc, fo)
 		})
 		if err != nil {
 			return m, fmt.Errorf("backup %s does not verify; nothing was restored: %w", id, err)
