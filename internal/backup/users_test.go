@@ -103,3 +103,38 @@ func TestUsersRoundTrip(t *testing.T) {
 		t.Fatalf("restore with users over existing accounts: %v", err)
 	}
 }
+
+// A rename rewrites references in definitions, never row data: a value
+// that happens to hold the old name, quoted, comes back as it was.
+func TestRenameKeepsRowData(t *testing.T) {
+	f := newFixture(t)
+	src, dst := "bk_ren", "bk_ren_r"
+	cleanup := func() {
+		f.db.Exec("DROP DATABASE IF EXISTS " + src)
+		f.db.Exec("DROP DATABASE IF EXISTS " + dst)
+	}
+	cleanup()
+	t.Cleanup(cleanup)
+	const text = "SELECT * FROM `bk_ren`.t"
+	f.exec(t, "CREATE DATABASE "+src, "CREATE TABLE "+src+".t (id INT PRIMARY KEY, q TEXT)",
+		"INSERT INTO "+src+".t VALUES (1, '"+strings.ReplaceAll(text, "'", "''")+"')",
+		"CREATE VIEW "+src+".v AS SELECT q FROM `"+src+"`.t")
+	ctx := context.Background()
+	res, err := backup.Dump(ctx, f.root, f.store, backup.Options{Include: []string{src}, SkipUsers: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := backup.Restore(ctx, f.root, f.store, res.Objects, backup.RestoreOptions{Rename: map[string]string{src: dst}}); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	if err := f.db.QueryRow("SELECT q FROM " + dst + ".t").Scan(&got); err != nil || got != text {
+		t.Fatalf("row data after a rename: %q (%v), want %q", got, err, text)
+	}
+	// The view's reference did follow the rename.
+	var def string
+	f.db.QueryRow("SELECT VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'v'", dst).Scan(&def)
+	if !strings.Contains(def, "`"+dst+"`") || strings.Contains(def, "`"+src+"`") {
+		t.Fatalf("view definition after a rename: %s", def)
+	}
+}
