@@ -56,6 +56,7 @@ type config struct {
 	threads        int
 	deferIndexRows int64
 	variants       []string
+	rounds         int
 	dir            string
 	cpuprofile     string
 }
@@ -67,10 +68,11 @@ func main() {
 	flag.StringVar(&c.db, "db", "sbtest", "the database the sysbench tables are in")
 	workers := flag.String("workers", "2,4", "comma-separated dbwarden worker counts, each timed for dump and restore")
 	flag.Int64Var(&c.deferIndexRows, "defer-index-rows", 0, "dbwarden restore: tables of at least this many rows get secondary indexes after loading (0: dbwarden's default, -1: never)")
-	variants := flag.String("variants", "", "also time streamed dbwarden restores with these loading variants, comma-separated, to compare: keep-indexes (no deferred secondary indexes), autocommit (every statement commits), unique-checks (unique_checks stays on), verify-first (not streamed: run again last, to see the order's effect)")
+	variants := flag.String("variants", "", "also time streamed dbwarden restores with these loading variants, comma-separated, to compare: keep-indexes (no deferred secondary indexes), autocommit (every statement commits), unique-checks (unique_checks stays on), verify-first (not streamed: run again last, to see the order's effect), chunk-parallel (a table's objects on several connections at once), commit-32m (32 MiB transactions)")
+	flag.IntVar(&c.rounds, "rounds", 2, "how many times each restore is timed, in turn with the others; the median is reported")
 	flag.IntVar(&c.threads, "threads", 2, "threads for mydumper and myloader (-t), and parallel raw reads")
 	flag.StringVar(&c.dir, "dir", "", "directory for the dumps (default: a new temporary directory, removed at the end)")
-	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of each dbwarden dump to this path with -w<workers>.pprof appended")
+	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of each dbwarden dump and restore to this path with -w<workers>.pprof (dumps) or -restore-w<workers>.pprof appended")
 	flag.Parse()
 
 	var errs []error
@@ -82,6 +84,9 @@ func main() {
 	}
 	if c.db == "" {
 		errs = append(errs, errors.New("-db is empty: want the database of the sysbench tables"))
+	}
+	if c.rounds < 1 {
+		errs = append(errs, fmt.Errorf("-rounds %d: want 1 or more", c.rounds))
 	}
 	if c.threads < 1 {
 		errs = append(errs, fmt.Errorf("-threads %d: want 1 or more", c.threads))
@@ -97,10 +102,10 @@ func main() {
 	for _, v := range strings.Split(*variants, ",") {
 		switch v = strings.TrimSpace(v); v {
 		case "":
-		case "keep-indexes", "autocommit", "unique-checks", "verify-first":
+		case "keep-indexes", "autocommit", "unique-checks", "verify-first", "chunk-parallel", "commit-32m":
 			c.variants = append(c.variants, v)
 		default:
-			errs = append(errs, fmt.Errorf("-variants: %q is not keep-indexes, autocommit, unique-checks or verify-first", v))
+			errs = append(errs, fmt.Errorf("-variants: %q is not keep-indexes, autocommit, unique-checks, verify-first, chunk-parallel or commit-32m", v))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -117,6 +122,7 @@ func main() {
 
 // result is one timed operation.
 type result struct {
+	runs     int // how many runs secs is the median of
 	tool, op string
 	kind     string // "dump", "restore" or "read"
 	secs     float64
@@ -134,6 +140,7 @@ type bench struct {
 	client  string // mariadb or mysql
 	dumpBin string // mariadb-dump or mysqldump
 	results []result
+	discard bool // the step under way is a warm-up: not recorded
 }
 
 func run(ctx context.Context, c config) error {
@@ -198,33 +205,46 @@ func run(ctx context.Context, c config) error {
 			return err
 		})
 	}
-	for i, w := range c.workers {
-		steps = append(steps, func() error { return b.dbwardenRestore(ctx, archives[i], w, false, "") })
+	// Restores: an untimed myloader restore first (the first load after
+	// the data set was made runs slower, whoever runs it), then every
+	// contender once per round, in turn; the report keeps each one's
+	// median. mariadb < dump.sql, the slowest by far, runs once.
+	steps = append(steps, func() error {
+		b.discard = true
+		defer func() { b.discard = false }()
+		return b.myloader(ctx)
+	})
+	for range c.rounds {
+		for i, w := range c.workers {
+			steps = append(steps, func() error { return b.dbwardenRestore(ctx, archives[i], w, false, "") })
+		}
+		for _, v := range c.variants {
+			steps = append(steps, func() error {
+				return b.dbwardenRestore(ctx, archives[len(archives)-1], c.workers[len(c.workers)-1], v != "verify-first", v)
+			})
+		}
+		steps = append(steps,
+			func() error {
+				return b.dbwardenRestore(ctx, archives[len(archives)-1], c.workers[len(c.workers)-1], true, "")
+			},
+			func() error { return b.myloader(ctx) },
+		)
 	}
-	for _, v := range c.variants {
-		steps = append(steps, func() error {
-			return b.dbwardenRestore(ctx, archives[len(archives)-1], c.workers[len(c.workers)-1], v != "verify-first", v)
-		})
-	}
-	steps = append(steps,
-		func() error {
-			return b.dbwardenRestore(ctx, archives[len(archives)-1], c.workers[len(c.workers)-1], true, "")
-		},
-		func() error { return b.myloader(ctx) },
-		func() error { return b.mariadbRestore(ctx) },
-	)
+	steps = append(steps, func() error { return b.mariadbRestore(ctx) })
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return err
 		}
 	}
-	b.print(os.Stdout)
+	var bad []error // every run's restore is checked, not only the first
 	for _, r := range b.results {
 		if r.check != "" && r.check != "match" {
-			return fmt.Errorf("%s %s: the restored tables differ from the source: %s", r.tool, r.op, r.check)
+			bad = append(bad, fmt.Errorf("%s %s: the restored tables differ from the source: %s", r.tool, r.op, r.check))
 		}
 	}
-	return nil
+	b.results = medians(b.results)
+	b.print(os.Stdout)
+	return errors.Join(bad...)
 }
 
 // setUp makes the bench user, lists the tables and checksums them.
@@ -307,8 +327,37 @@ func (b *bench) verify(ctx context.Context) (string, error) {
 }
 
 func (b *bench) add(r result) {
+	if b.discard {
+		fmt.Fprintf(os.Stderr, "backup-bench: %s %s: %.1f s (warm-up, not counted)\n", r.tool, r.op, r.secs)
+		return
+	}
 	b.results = append(b.results, r)
 	fmt.Fprintf(os.Stderr, "backup-bench: %s %s: %.1f s\n", r.tool, r.op, r.secs)
+}
+
+// medians folds repeated runs of one tool and operation into one result
+// with their median time, in the order each first ran.
+func medians(rs []result) []result {
+	var out []result
+	times := map[string][]float64{}
+	for _, r := range rs {
+		k := r.tool + "\x00" + r.op
+		if _, ok := times[k]; !ok {
+			out = append(out, r)
+		}
+		times[k] = append(times[k], r.secs)
+	}
+	for i, r := range out {
+		ts := times[r.tool+"\x00"+r.op]
+		slices.Sort(ts)
+		m := ts[len(ts)/2]
+		if len(ts)%2 == 0 {
+			m = (ts[len(ts)/2-1] + ts[len(ts)/2]) / 2
+		}
+		out[i].secs = m
+		out[i].runs = len(ts)
+	}
+	return out
 }
 
 // clientArgs log a MariaDB client program in as root over the socket.
@@ -480,6 +529,17 @@ func (b *bench) dbwardenRestore(ctx context.Context, id string, workers int, str
 	if err := b.drop(ctx); err != nil {
 		return err
 	}
+	if b.c.cpuprofile != "" {
+		f, err := os.Create(fmt.Sprintf("%s-restore-w%d.pprof", b.c.cpuprofile, workers))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	start := time.Now()
 	opts := backup.ArchiveRestoreOptions{RestoreOptions: backup.RestoreOptions{Workers: workers, Databases: []string{b.c.db}, DeferIndexRows: b.c.deferIndexRows}, Stream: stream}
 	switch variant {
@@ -489,6 +549,10 @@ func (b *bench) dbwardenRestore(ctx context.Context, id string, workers int, str
 		opts.CommitBytes = -1
 	case "unique-checks":
 		opts.UniqueChecks = true
+	case "chunk-parallel":
+		opts.ChunkParallel = true
+	case "commit-32m":
+		opts.CommitBytes = 32 << 20
 	}
 	if _, err := a.Restore(ctx, id, b.creds, opts); err != nil {
 		return err
@@ -576,7 +640,7 @@ func (b *bench) find(tool, kind string) (result, bool) {
 func (b *bench) print(w io.Writer) {
 	mydumper, _ := b.find("mydumper", "dump")
 	myloader, _ := b.find("myloader", "restore")
-	fmt.Fprintf(w, "%d tables in %s\n\n", len(b.tables), b.c.db)
+	fmt.Fprintf(w, "%d tables in %s; each restore timed %d times in turn with the others after an untimed myloader warm-up, median shown (mariadb < dump.sql once)\n\n", len(b.tables), b.c.db, b.c.rounds)
 	fmt.Fprintln(w, "| tool | operation | seconds | MB on disk | ratio to mydumper / myloader | restored tables |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---|")
 	for _, r := range b.results {

@@ -299,9 +299,10 @@ first (with --stream, as they load, stopping at the first bad object), then
 the schema is created, data loaded in parallel, then views, routines,
 triggers and events, and with --users the accounts and their grants.
 A database that exists on the target stops the restore before anything
-changes, unless --replace. Loading uses multi-row inserts with unique and
-foreign key checks off for the session; --no-binlog keeps it out of the
-target's binary log.
+changes, unless --replace. Loading uses multi-row inserts committed about
+8 MiB at a time, with unique and foreign key checks off for the session,
+and builds large tables' secondary indexes after their rows; --no-binlog
+keeps it out of the target's binary log.
 
 ` + backupSourceHelp + `
 ` + backupLocationHelp,

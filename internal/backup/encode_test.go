@@ -9,11 +9,11 @@ import (
 // in a quoted string, and copies every other byte as it is.
 func TestAppendBinary(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
-		{"", "_binary''"},
-		{"plain", "_binary'plain'"},
-		{"a'b\\c", `_binary'a\'b\\c'`},
-		{"\x00\n\r\x1a", `_binary'\0\n\r\Z'`},
-		{"é\xff\"", "_binary'é\xff\"'"},
+		{"", "''"},
+		{"plain", "'plain'"},
+		{"a'b\\c", `'a\'b\\c'`},
+		{"\x00\n\r\x1a", `'\0\n\r\Z'`},
+		{"é\xff\"", "'é\xff\"'"},
 	} {
 		if got := appendBinary(nil, []byte(c.in)); !bytes.Equal(got, []byte(c.want)) {
 			t.Errorf("appendBinary(%q) = %q, want %q", c.in, got, c.want)

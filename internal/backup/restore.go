@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/go-sql-driver/mysql"
@@ -47,6 +48,10 @@ type RestoreOptions struct {
 	// (MySQL); on MariaDB 10.6 and later it instead makes an insert into
 	// an empty table take a table lock.
 	UniqueChecks bool
+	// ChunkParallel loads the objects of one table on several connections
+	// at once even when there are enough tables to go round (see
+	// loadOrder).
+	ChunkParallel bool
 	// DeferIndexRows: tables of at least this many rows get their plain
 	// secondary indexes built after their rows are loaded; 50,000 when
 	// zero, never when negative.
@@ -367,7 +372,7 @@ func (r *restorer) parallel(ctx context.Context, objs []Object) error {
 		return err
 	}
 	conns := make([]*sql.Conn, r.opts.Workers)
-	return each(ctx, r.opts.Workers, objs,
+	return each(ctx, r.opts.Workers, loadOrder(objs, r.opts.Workers, r.opts.ChunkParallel),
 		func(ctx context.Context, w int) (func(), error) {
 			c, err := r.conn(ctx, "binary")
 			if err != nil {
@@ -376,17 +381,55 @@ func (r *restorer) parallel(ctx context.Context, objs []Object) error {
 			conns[w] = c
 			return func() { c.Close() }, nil
 		},
-		func(ctx context.Context, w int, o Object) error {
-			if err := r.run(ctx, conns[w], o); err != nil {
-				return err
-			}
-			if q := deferred.loaded(o); q != "" {
-				if _, err := conns[w].ExecContext(ctx, q); err != nil {
-					return r.fail(o, fmt.Errorf("add indexes back: %w", err))
+		func(ctx context.Context, w int, objs []Object) error {
+			for _, o := range objs {
+				if err := r.run(ctx, conns[w], o); err != nil {
+					return err
+				}
+				if q := deferred.loaded(o); q != "" {
+					if _, err := conns[w].ExecContext(ctx, q); err != nil {
+						return r.fail(o, fmt.Errorf("add indexes back: %w", err))
+					}
 				}
 			}
 			return nil
 		})
+}
+
+// loadOrder cuts the data objects into units of work. With at least as
+// many tables as workers, a unit is a table, its objects in key order: each
+// table then grows at its end from one connection, with no two connections
+// splitting pages of one index. With fewer tables (or chunkParallel), a
+// unit is one object, so that one large table still loads in parallel.
+// Larger units go first, so that a small one is last to finish.
+func loadOrder(objs []Object, workers int, chunkParallel bool) [][]Object {
+	var keys []string
+	tables := map[string][]Object{}
+	rows := map[string]int64{}
+	for _, o := range objs {
+		k := tableKey(o.Database, o.Table)
+		if _, ok := tables[k]; !ok {
+			keys = append(keys, k)
+		}
+		tables[k] = append(tables[k], o)
+		rows[k] += o.Rows
+	}
+	var units [][]Object
+	if chunkParallel || len(keys) < workers {
+		for _, o := range objs {
+			units = append(units, []Object{o})
+		}
+		return units
+	}
+	for _, k := range keys {
+		t := tables[k]
+		sort.SliceStable(t, func(i, j int) bool { return t[i].Chunk < t[j].Chunk })
+		units = append(units, t)
+	}
+	sort.SliceStable(units, func(i, j int) bool {
+		return rows[tableKey(units[i][0].Database, units[i][0].Table)] > rows[tableKey(units[j][0].Database, units[j][0].Table)]
+	})
+	return units
 }
 
 // views creates views in an order that works: a view on a view that is
