@@ -391,9 +391,20 @@ var adminPrivileges = map[string]bool{"ALL PRIVILEGES": true, "ALL": true, "SUPE
 //	                      SUPER or CREATE USER, or grant_option is set: the
 //	                      account can do anything, or give itself or others
 //	                      any privilege
+//	ignored               bool: stored, but not an account the server uses
+//	                      now (a host name under skip_name_resolve); it
+//	                      holds no privileges until the server reads it again
 func (l *loader) account(ctx context.Context, a account) (*scan.Resource, error) {
 	acct := mysqladmin.Account{User: a.user, Host: a.host}
 	g, err := l.s.Grants(ctx, acct)
+	ignored := false
+	if errors.Is(err, mysqladmin.ErrNoSuchAccount) {
+		// Stored, but not among the accounts the server uses: with
+		// skip_name_resolve on, an account whose host is a name is
+		// ignored. It grants nothing until the server reads it again;
+		// its password is still checked.
+		g, err, ignored = mysqladmin.Grants{}, nil, true
+	}
 	if err != nil {
 		return nil, l.fail("the grants of "+acct.String(), privMySQL, err)
 	}
@@ -461,6 +472,7 @@ func (l *loader) account(ctx context.Context, a account) (*scan.Resource, error)
 		"grant_option":      scan.BoolVal(grantOpt),
 		"roles":             {Kind: scan.List, List: roleVals},
 		"is_admin":          scan.BoolVal(admin),
+		"ignored":           scan.BoolVal(ignored),
 	}
 	return l.resource("account", acct.String(), attrs), nil
 }

@@ -393,3 +393,39 @@ func TestLoadNeedsPrivileges(t *testing.T) {
 		}
 	}
 }
+
+// An account the server ignores (a host name under skip_name_resolve, read
+// back by FLUSH PRIVILEGES) does not stop the scan: it is reported as
+// ignored, with no privileges, and its password is still checked.
+func TestIgnoredAccount(t *testing.T) {
+	srv := testenv.MariaDB(t)
+	root := connect(t, srv, srv.User, srv.Password)
+	var skip string
+	if err := root.DB().QueryRow("SELECT @@skip_name_resolve").Scan(&skip); err != nil || skip != "1" {
+		t.Skipf("skip_name_resolve is %q here (%v): the server uses accounts with host names", skip, err)
+	}
+	a := mysqladmin.Account{User: "named_" + randomHex(3), Host: "db.example.internal"}.String()
+	cleanup(t, root, "DROP USER IF EXISTS "+a)
+	mustExec(t, root, "CREATE USER "+a+" IDENTIFIED BY ''")
+	mustExec(t, root, "FLUSH PRIVILEGES")
+	p := &scan.Project{}
+	if err := Load(testContext(t), p, root, "mysql://root@"+srv.Addr()); err != nil {
+		t.Fatalf("scan with an ignored account: %v", err)
+	}
+	for _, r := range p.Resources {
+		if r.Kind != "account" || r.Address != a {
+			continue
+		}
+		if ig, _ := r.Attr("ignored").True(false); !ig {
+			t.Errorf("%s: not marked ignored", a)
+		}
+		if n := len(r.Attr("global_privileges").Items()); n != 0 {
+			t.Errorf("%s: %d global privileges, want none", a, n)
+		}
+		if e, _ := r.Attr("empty_password").True(false); !e {
+			t.Errorf("%s: its empty password was not seen", a)
+		}
+		return
+	}
+	t.Fatalf("the ignored account %s is missing from the scan", a)
+}

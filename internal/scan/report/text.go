@@ -100,7 +100,7 @@ func Text(w io.Writer, r *Report, opt TextOptions) error {
 		}
 		t.printf("%s\n", t.style("Could not be decided (a value is only known when applied):", ansiBold))
 		for _, f := range unknown {
-			t.printf("  %s %s %s %s: %s\n", t.style(f.Severity.String(), ansiDim), f.RuleID, location(&f), f.Resource, f.Message)
+			t.printf("  %s %s %s: %s\n", t.style(f.Severity.String(), ansiDim), f.RuleID, where(&f), f.Message)
 		}
 	}
 
@@ -146,12 +146,12 @@ func (t *textWriter) finding(f *scan.Finding, files map[string][]byte, quote boo
 	sev := fmt.Sprintf("%-8s", f.Severity.String())
 	if f.Suppressed {
 		t.printf("  %s\n", t.style(fmt.Sprintf("%s %s %s (suppressed)", sev, f.RuleID, f.Title), ansiDim))
-		t.printf("    %s\n", t.style(fmt.Sprintf("%s %s: %s", location(f), f.Resource, f.Message), ansiDim))
+		t.printf("    %s\n", t.style(fmt.Sprintf("%s: %s", where(f), f.Message), ansiDim))
 		t.printf("    %s\n", t.style("reason: "+f.Reason, ansiDim))
 		return
 	}
 	t.printf("  %s %s %s\n", t.style(sev, severityStyle(f.Severity)...), t.style(f.RuleID, ansiBold), f.Title)
-	t.printf("    %s %s: %s\n", location(f), f.Resource, f.Message)
+	t.printf("    %s: %s\n", where(f), f.Message)
 	if src, ok := files[f.File]; ok && quote && f.Line > 0 && !isLive(f) {
 		t.quote(src, f.Line)
 	}
@@ -202,6 +202,15 @@ func (t *textWriter) summary(c Counts, unlisted int) string {
 }
 
 // location is file:line, or the server label for a live server.
+// where names a finding's place: file:line and resource; for a live server,
+// whose label heads the group already, the account or setting alone.
+func where(f *scan.Finding) string {
+	if isLive(f) {
+		return f.Resource
+	}
+	return location(f) + " " + f.Resource
+}
+
 func location(f *scan.Finding) string {
 	if isLive(f) || f.Line <= 0 {
 		return f.File
