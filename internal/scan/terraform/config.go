@@ -17,10 +17,9 @@ import (
 // modConfig is the decoded configuration of one module directory, shared by
 // every instance of the module.
 type modConfig struct {
-	l          *loader
-	dir        string
-	firstFile  string
-	overriding bool // decoding an override file
+	l         *loader
+	dir       string
+	firstFile string
 
 	vars      map[string]*varDecl
 	varOrder  []*varDecl
@@ -52,6 +51,7 @@ type varDecl struct {
 	sensitive bool
 	parseHCL  bool // -var and TF_VAR_ values are HCL expressions
 	rng       scan.Range
+	block     *hcl.Block // as written, or as merged with its overrides
 }
 
 type localDecl struct {
@@ -65,6 +65,7 @@ type outputDecl struct {
 	expr      hcl.Expression
 	sensitive bool
 	rng       scan.Range
+	block     *hcl.Block
 }
 
 type resDecl struct {
@@ -76,6 +77,7 @@ type resDecl struct {
 	count   hcl.Expression
 	forEach hcl.Expression
 	rng     scan.Range
+	block   *hcl.Block
 }
 
 type callDecl struct {
@@ -89,6 +91,7 @@ type callDecl struct {
 	inputs  []*hcl.Attribute
 	srcAttr *hcl.Attribute
 	rng     scan.Range
+	block   *hcl.Block
 }
 
 type blockDecl struct {
@@ -96,6 +99,7 @@ type blockDecl struct {
 	alias string
 	body  hcl.Body
 	rng   scan.Range
+	block *hcl.Block // providers only
 }
 
 var fileSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
@@ -142,6 +146,10 @@ func hclRange(r hcl.Range) scan.Range {
 
 // blockRange spans a block from its type keyword to its closing brace.
 func blockRange(b *hcl.Block) scan.Range {
+	if ob, ok := b.Body.(*overrideBody); ok {
+		// A merged block keeps the place of the original.
+		return blockRange(&hcl.Block{DefRange: b.DefRange, Body: ob.base})
+	}
 	r := scan.Range{File: b.DefRange.Filename, Line: b.DefRange.Start.Line, EndLine: b.DefRange.End.Line}
 	if sb, ok := b.Body.(*hclsyntax.Body); ok {
 		r.EndLine = sb.SrcRange.End.Line
@@ -154,9 +162,6 @@ func blockRange(b *hcl.Block) scan.Range {
 }
 
 func (m *modConfig) duplicate(what string, first scan.Range, at scan.Range) {
-	if m.overriding {
-		return
-	}
 	m.l.errorf("%s:%d: duplicate %s (first declared at %s:%d)", at.File, at.Line, what, first.File, first.Line)
 }
 
@@ -184,13 +189,7 @@ func (m *modConfig) decodeFile(f *hcl.File) {
 				m.locOrder = append(m.locOrder, d)
 			}
 		case "output":
-			c, _, ds := b.Body.PartialContent(outputSchema)
-			m.l.diags(ds)
-			d := &outputDecl{name: b.Labels[0], rng: blockRange(b)}
-			if a := c.Attributes["value"]; a != nil {
-				d.expr = a.Expr
-			}
-			d.sensitive = constBool(c.Attributes["sensitive"])
+			d := m.outputFromBlock(b)
 			if prev := m.outputs[d.name]; prev != nil {
 				m.duplicate("output."+d.name, prev.rng, d.rng)
 				continue
@@ -198,21 +197,36 @@ func (m *modConfig) decodeFile(f *hcl.File) {
 			m.outputs[d.name] = d
 			m.outOrder = append(m.outOrder, d)
 		case "provider":
-			d := &blockDecl{typ: b.Labels[0], body: b.Body, rng: blockRange(b)}
-			if attrs, _ := b.Body.JustAttributes(); attrs != nil {
-				if a := attrs["alias"]; a != nil {
-					if v, ds := a.Expr.Value(nil); !ds.HasErrors() && v.Type() == cty.String && v.IsKnown() && !v.IsNull() {
-						d.alias = v.AsString()
-					}
-				}
-			}
-			m.providers = append(m.providers, d)
+			m.providers = append(m.providers, providerFromBlock(b))
 		case "resource", "data":
 			m.decodeResource(b)
 		case "module":
 			m.decodeCall(b)
 		}
 	}
+}
+
+func (m *modConfig) outputFromBlock(b *hcl.Block) *outputDecl {
+	c, _, ds := b.Body.PartialContent(outputSchema)
+	m.l.diags(ds)
+	d := &outputDecl{name: b.Labels[0], rng: blockRange(b), block: b}
+	if a := c.Attributes["value"]; a != nil {
+		d.expr = a.Expr
+	}
+	d.sensitive = constBool(c.Attributes["sensitive"])
+	return d
+}
+
+func providerFromBlock(b *hcl.Block) *blockDecl {
+	d := &blockDecl{typ: b.Labels[0], body: b.Body, rng: blockRange(b), block: b}
+	if attrs, _ := b.Body.JustAttributes(); attrs != nil {
+		if a := attrs["alias"]; a != nil {
+			if v, ds := a.Expr.Value(nil); !ds.HasErrors() && v.Type() == cty.String && v.IsKnown() && !v.IsNull() {
+				d.alias = v.AsString()
+			}
+		}
+	}
+	return d
 }
 
 func (m *modConfig) decodeTerraform(b *hcl.Block) {
@@ -228,9 +242,19 @@ func (m *modConfig) decodeTerraform(b *hcl.Block) {
 }
 
 func (m *modConfig) decodeVariable(b *hcl.Block) {
+	d := m.varFromBlock(b)
+	if prev := m.vars[d.name]; prev != nil {
+		m.duplicate("var."+d.name, prev.rng, d.rng)
+		return
+	}
+	m.vars[d.name] = d
+	m.varOrder = append(m.varOrder, d)
+}
+
+func (m *modConfig) varFromBlock(b *hcl.Block) *varDecl {
 	c, _, ds := b.Body.PartialContent(variableSchema)
 	m.l.diags(ds)
-	d := &varDecl{name: b.Labels[0], ty: cty.DynamicPseudoType, rng: blockRange(b)}
+	d := &varDecl{name: b.Labels[0], ty: cty.DynamicPseudoType, rng: blockRange(b), block: b}
 	if a := c.Attributes["default"]; a != nil {
 		d.def = a.Expr
 	}
@@ -239,12 +263,7 @@ func (m *modConfig) decodeVariable(b *hcl.Block) {
 		d.typeSrc = m.exprSource(a.Expr)
 		d.ty, d.defaults, d.parseHCL = decodeType(a.Expr)
 	}
-	if prev := m.vars[d.name]; prev != nil {
-		m.duplicate("var."+d.name, prev.rng, d.rng)
-		return
-	}
-	m.vars[d.name] = d
-	m.varOrder = append(m.varOrder, d)
+	return d
 }
 
 // decodeType reads a type constraint the way Terraform does; a constraint
@@ -315,7 +334,17 @@ func constBool(a *hcl.Attribute) bool {
 }
 
 func (m *modConfig) decodeResource(b *hcl.Block) {
-	d := &resDecl{mode: b.Type, typ: b.Labels[0], name: b.Labels[1], body: b.Body, rng: blockRange(b)}
+	d := resFromBlock(b)
+	if prev := m.resources[d.key]; prev != nil {
+		m.duplicate(d.key, prev.rng, d.rng)
+		return
+	}
+	m.resources[d.key] = d
+	m.resOrder = append(m.resOrder, d)
+}
+
+func resFromBlock(b *hcl.Block) *resDecl {
+	d := &resDecl{mode: b.Type, typ: b.Labels[0], name: b.Labels[1], body: b.Body, rng: blockRange(b), block: b}
 	d.key = d.typ + "." + d.name
 	if d.mode == "data" {
 		d.key = "data." + d.key
@@ -328,16 +357,21 @@ func (m *modConfig) decodeResource(b *hcl.Block) {
 			d.forEach = a.Expr
 		}
 	}
-	if prev := m.resources[d.key]; prev != nil {
-		m.duplicate(d.key, prev.rng, d.rng)
-		return
-	}
-	m.resources[d.key] = d
-	m.resOrder = append(m.resOrder, d)
+	return d
 }
 
 func (m *modConfig) decodeCall(b *hcl.Block) {
-	d := &callDecl{name: b.Labels[0], rng: blockRange(b)}
+	d := m.callFromBlock(b)
+	if prev := m.callNamed[d.name]; prev != nil {
+		m.duplicate("module."+d.name, prev.rng, d.rng)
+		return
+	}
+	m.callNamed[d.name] = d
+	m.calls = append(m.calls, d)
+}
+
+func (m *modConfig) callFromBlock(b *hcl.Block) *callDecl {
+	d := &callDecl{name: b.Labels[0], rng: blockRange(b), block: b}
 	for _, a := range bodyAttrs(b.Body) {
 		switch a.Name {
 		case "source":
@@ -360,12 +394,7 @@ func (m *modConfig) decodeCall(b *hcl.Block) {
 		d.local = true
 		d.dir = filepath.Join(m.dir, filepath.FromSlash(d.source))
 	}
-	if prev := m.callNamed[d.name]; prev != nil {
-		m.duplicate("module."+d.name, prev.rng, d.rng)
-		return
-	}
-	m.callNamed[d.name] = d
-	m.calls = append(m.calls, d)
+	return d
 }
 
 // finish prepares what evaluation needs once all files are decoded.
@@ -433,6 +462,9 @@ func posLess(a, b hcl.Range, an, bn string) bool {
 // syntax only the attributes, for JSON every property (JSON cannot tell a
 // nested block from an object without the provider's schema).
 func bodyAttrs(body hcl.Body) []*hcl.Attribute {
+	if ob, ok := body.(*overrideBody); ok {
+		return ob.attrs()
+	}
 	if sb, ok := body.(*hclsyntax.Body); ok {
 		out := make([]*hcl.Attribute, 0, len(sb.Attributes))
 		for _, a := range sb.Attributes {
@@ -448,8 +480,12 @@ func bodyAttrs(body hcl.Body) []*hcl.Attribute {
 	return sortedAttrs(attrs)
 }
 
-// bodyBlocks returns the nested blocks of a native-syntax body.
+// bodyBlocks returns the nested blocks of a native-syntax body (and of a
+// merged body, the native blocks of its parts).
 func bodyBlocks(body hcl.Body) []*hclsyntax.Block {
+	if ob, ok := body.(*overrideBody); ok {
+		return ob.blocks()
+	}
 	if sb, ok := body.(*hclsyntax.Body); ok {
 		return sb.Blocks
 	}

@@ -128,6 +128,8 @@ var baseFuncs = map[string]function.Function{
 	"uuid":            unknownStringFunc,
 	"uuidv5":          unknownStringFunc,
 	"values":          stdlib.ValuesFunc,
+	"yamldecode":      yamlDecodeFunc,
+	"yamlencode":      yamlEncodeFunc,
 	"zipmap":          stdlib.ZipmapFunc,
 }
 

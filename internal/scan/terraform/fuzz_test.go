@@ -33,6 +33,7 @@ func FuzzLoad(f *testing.F) {
 		"locals {\n  a = cidrsubnet(\"10.0.0.0/8\", 200, 1)\n  b = cidrhost(\"::/0\", -1)\n  c = file(\"/etc/passwd\")\n  d = templatefile(\"main.tf\", {})\n  e = [for i in range(5) : i if i > 2][*]\n  f = one([])\n  g = sensitive(nonsensitive(\"x\"))\n}\n",
 		"terraform {\n  backend \"s3\" {\n    bucket = var.x\n  }\n}\nprovider \"aws\" {\n  alias = \"w\"\n}\n",
 		"resource \"a\" \"b\" {\n  x = a.b.y\n}\nresource \"a\" \"c\" {\n  x = a.c.x\n}\n",
+		"locals {\n  a = yamldecode(\"x: &x [1, *x]\\ny: !!int z\\n\")\n  b = yamlencode({ k = [1.5, null, true] })\n  c = [for r in [\"a\", var.x] : \"p-${r}-${var.y}\" if r != \"\"]\n}\n",
 	} {
 		f.Add(s)
 	}
@@ -40,6 +41,32 @@ func FuzzLoad(f *testing.F) {
 		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(src), 0o644); err != nil {
 			t.Fatal(err)
+		}
+		p := &scan.Project{}
+		_ = LoadTree(p, dir, Options{Env: []string{}})
+		for _, r := range p.Resources {
+			if r.Lang != scan.Terraform || r.Address == "" {
+				t.Fatalf("resource without language or address: %+v", r)
+			}
+		}
+	})
+}
+
+// FuzzOverride loads a main.tf and an override.tf: whatever they hold,
+// merging the override never panics.
+func FuzzOverride(f *testing.F) {
+	f.Add("resource \"a\" \"b\" {\n  x = 1\n  n {\n    y = 2\n  }\n  lifecycle {\n    prevent_destroy = true\n  }\n}\n",
+		"resource \"a\" \"b\" {\n  x = 2\n  dynamic \"n\" {\n    for_each = [1]\n    content {}\n  }\n  lifecycle {\n    create_before_destroy = true\n  }\n}\n")
+	f.Add("variable \"v\" {\n  default = 1\n}\nlocals {\n  l = var.v\n}\noutput \"o\" {\n  value = local.l\n}\n",
+		"variable \"v\" {\n  type = string\n}\nlocals {\n  l = 2\n  m = 3\n}\noutput \"o\" {\n  sensitive = true\n}\n")
+	f.Add("module \"m\" {\n  source = \"./\"\n}\nprovider \"p\" {}\nterraform {\n  backend \"s3\" {}\n}\n",
+		"module \"m\" {\n  count = 2\n}\nprovider \"p\" {\n  alias = \"x\"\n}\nterraform {\n  cloud {}\n}\n")
+	f.Fuzz(func(t *testing.T, base, over string) {
+		dir := t.TempDir()
+		for name, src := range map[string]string{"main.tf": base, "override.tf": over} {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 		p := &scan.Project{}
 		_ = LoadTree(p, dir, Options{Env: []string{}})

@@ -87,7 +87,8 @@ const maxShapeDepth = 32
 // annotate gives the unknown strings of v, the value of expr in ctx, their
 // shape marks: it walks literal tuples and objects alongside the value and
 // marks the templates, format, join, replace and jsonencode calls it finds
-// whose result is unknown.
+// whose result is unknown, also inside for expressions over known
+// collections.
 func annotate(v cty.Value, expr hcl.Expression, ctx *hcl.EvalContext, depth int) cty.Value {
 	if depth > maxShapeDepth || v == cty.NilVal || v.IsWhollyKnown() {
 		return v
@@ -135,11 +136,93 @@ func annotate(v cty.Value, expr hcl.Expression, ctx *hcl.EvalContext, depth int)
 		return withPattern(v, b.String())
 	case *hclsyntax.FunctionCallExpr:
 		return annotateCall(v, e, ctx, depth)
+	case *hclsyntax.ForExpr:
+		return annotateFor(v, e, ctx, depth)
 	case *hclsyntax.ScopeTraversalExpr, *hclsyntax.RelativeTraversalExpr, *hclsyntax.IndexExpr,
 		*hclsyntax.ConditionalExpr, *hclsyntax.SplatExpr:
 		return v // the same value as what it reads: its marks stay true
 	}
 	return v
+}
+
+// annotateFor annotates the elements a for expression over a known
+// collection produced, each with its element's iteration variables.
+func annotateFor(v cty.Value, e *hclsyntax.ForExpr, ctx *hcl.EvalContext, depth int) cty.Value {
+	u, marks := v.Unmark()
+	if e.Group || !u.IsKnown() || u.IsNull() {
+		return v
+	}
+	isObj := e.KeyExpr != nil
+	if (isObj && !u.Type().IsObjectType()) || (!isObj && !u.Type().IsTupleType()) {
+		return v
+	}
+	coll, ds := e.CollExpr.Value(ctx)
+	if ds.HasErrors() {
+		return v
+	}
+	coll, _ = coll.Unmark()
+	if !coll.IsKnown() || coll.IsNull() || !coll.CanIterateElements() {
+		return v
+	}
+	known := func(expr hcl.Expression, child *hcl.EvalContext, ty cty.Type) (cty.Value, bool) {
+		x, ds := expr.Value(child)
+		if ds.HasErrors() {
+			return cty.NilVal, false
+		}
+		x, _ = x.UnmarkDeep()
+		x, err := convert.Convert(x, ty)
+		if err != nil || !x.IsKnown() || x.IsNull() {
+			return cty.NilVal, false
+		}
+		return x, true
+	}
+	var elems []cty.Value
+	var attrs map[string]cty.Value
+	if isObj {
+		attrs = u.AsValueMap()
+	} else {
+		elems = u.AsValueSlice()
+	}
+	n := 0
+	for it := coll.ElementIterator(); it.Next(); {
+		k, el := it.Element()
+		child := ctx.NewChild()
+		child.Variables = map[string]cty.Value{e.ValVar: el}
+		if e.KeyVar != "" {
+			child.Variables[e.KeyVar] = k
+		}
+		if e.CondExpr != nil {
+			c, ok := known(e.CondExpr, child, cty.Bool)
+			if !ok {
+				return v
+			}
+			if c.False() {
+				continue
+			}
+		}
+		if isObj {
+			key, ok := known(e.KeyExpr, child, cty.String)
+			if !ok {
+				return v
+			}
+			if cur, ok := attrs[key.AsString()]; ok {
+				attrs[key.AsString()] = annotate(cur, e.ValExpr, child, depth+1)
+			}
+			continue
+		}
+		if n >= len(elems) {
+			return v
+		}
+		elems[n] = annotate(elems[n], e.ValExpr, child, depth+1)
+		n++
+	}
+	if isObj {
+		return cty.ObjectVal(attrs).WithMarks(marks)
+	}
+	if n != len(elems) {
+		return v
+	}
+	return cty.TupleVal(elems).WithMarks(marks)
 }
 
 // annotateCall marks the result of the functions whose result's shape can

@@ -234,3 +234,36 @@ func TestLoadDir(t *testing.T) {
 		t.Errorf("LoadDir resources %v, want %v", got, want)
 	}
 }
+
+// A template inside a for expression over a known collection gives each
+// element its Pattern.
+func TestPatternInFor(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"main.tf": `
+variable "regions" {
+  default = ["eu-west-1", "us-east-1"]
+}
+variable "suffix" {}
+data "aws_caller_identity" "c" {}
+resource "x" "y" {
+  services = [for r in var.regions : "com.amazonaws.${r}.${var.suffix}"]
+  filtered = [for i, r in var.regions : "arn:aws:s3:::${r}-${var.suffix}/*" if i > 0]
+  by_name  = { for r in var.regions : r => "arn:aws:iam::${data.aws_caller_identity.c.account_id}:role/${r}" }
+  accounts = [for a in [data.aws_caller_identity.c.account_id, "123"] : "arn:aws:iam::${a}:root"]
+  unknown  = [for r in var.suffix : "com.amazonaws.${r}.ssm"]
+}
+`,
+	})
+	p := load(t, dir, Options{})
+	x := find(t, p, "resource", "x.y")
+	wantPattern(t, "services[0]", x.Attr("services", "0"), "com.amazonaws.eu-west-1.*")
+	wantPattern(t, "services[1]", x.Attr("services", "1"), "com.amazonaws.us-east-1.*")
+	if got := len(x.Attr("filtered").Items()); got != 1 {
+		t.Errorf("filtered: %d elements, want 1", got)
+	}
+	wantPattern(t, "filtered[0]", x.Attr("filtered", "0"), "arn:aws:s3:::us-east-1-*/*")
+	wantPattern(t, "by_name", x.Attr("by_name", "us-east-1"), "arn:aws:iam::*:role/us-east-1")
+	wantPattern(t, "accounts[0]", x.Attr("accounts", "0"), "arn:aws:iam::*:root")
+	wantString(t, "accounts[1]", x.Attr("accounts", "1"), "arn:aws:iam::123:root")
+	wantUnknown(t, "unknown collection", x.Attr("unknown"))
+}

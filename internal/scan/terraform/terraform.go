@@ -6,7 +6,9 @@
 // loaded only through their callers, with the callers' inputs; the rest are
 // root modules, whose variables come from defaults, TF_VAR_* environment
 // variables, terraform.tfvars, *.auto.tfvars, -var-file and -var, in
-// Terraform's order of precedence.
+// Terraform's order of precedence. Override files (override.tf,
+// *_override.tf and their .tf.json forms) are merged into the declarations
+// they name, as Terraform merges them.
 //
 // Expressions are evaluated with HCL and cty: locals, conditionals, for
 // expressions, splats, count, for_each, dynamic blocks and Terraform's common
@@ -230,12 +232,11 @@ func (l *loader) discover() error {
 // loadDir parses the files of one directory and decodes its module.
 func (l *loader) loadDir(dir string, paths []string) *modConfig {
 	m := newModConfig(l, dir)
-	// Override files come last; what they declare again does not replace
-	// the original declaration (their merge is not modelled).
+	// Override files come last, in lexical order, and are merged into the
+	// declarations of the others.
 	sort.SliceStable(paths, func(i, j int) bool { return !isOverride(paths[i]) && isOverride(paths[j]) })
 	for _, path := range paths {
 		name := filepath.ToSlash(path)
-		m.overriding = isOverride(path)
 		src, err := os.ReadFile(path)
 		if err != nil {
 			l.errs = append(l.errs, fmt.Errorf("terraform: %w", err))
@@ -250,7 +251,11 @@ func (l *loader) loadDir(dir string, paths []string) *modConfig {
 			l.diags(ds)
 			continue
 		}
-		m.decodeFile(f)
+		if isOverride(path) {
+			m.applyOverride(f)
+		} else {
+			m.decodeFile(f)
+		}
 	}
 	m.finish()
 	return m

@@ -578,15 +578,3 @@ func TestModuleOutsideRoot(t *testing.T) {
 	}
 	wantUnknown(t, "file() outside the scanned tree", find(t, p, "locals", "local.leak").Attr("value"))
 }
-
-func TestOverrideFilesAreNotDuplicates(t *testing.T) {
-	dir := writeFiles(t, map[string]string{
-		"main.tf":     "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"main\"\n}\n",
-		"override.tf": "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"other\"\n}\n",
-	})
-	p := load(t, dir, Options{})
-	wantString(t, "bucket", find(t, p, "resource", "aws_s3_bucket.b").Attr("bucket"), "main")
-	if r := find(t, p, "module_dir", filepath.ToSlash(dir)); r.Range.File != filepath.ToSlash(filepath.Join(dir, "main.tf")) {
-		t.Errorf("module_dir range %+v", r.Range)
-	}
-}
