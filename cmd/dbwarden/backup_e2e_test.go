@@ -62,7 +62,7 @@ func TestBackupCommands(t *testing.T) {
 		t.Fatalf("backup list: %+v", list)
 	}
 	c.ok(nil, "backup", "verify", run.BackupId, "--from", to)
-	c.ok(nil, "restore", run.BackupId, "--from", to, "--target", "prod/mysql/admin", "--rename", db+"="+restored)
+	c.ok(nil, "restore", run.BackupId, "--from", to, "--target", "prod/mysql/admin", "--rename", db+"="+restored, "--check-rows")
 	var n, sum int
 	if err := root.QueryRow("SELECT COUNT(*), SUM(balance) FROM `"+restored+"`.accounts").Scan(&n, &sum); err != nil || n != 3 || sum != 350 {
 		t.Fatalf("restored accounts: %d rows, sum %d (%v)", n, sum, err)

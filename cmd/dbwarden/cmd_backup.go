@@ -290,7 +290,7 @@ func (a *app) restoreCmd() *cobra.Command {
 	var from, target string
 	var dbs, renames []string
 	var workers int
-	var users, replace, noBinlog, stream bool
+	var users, replace, noBinlog, stream, checkRows bool
 	c := &cobra.Command{
 		Use:   "restore BACKUP-ID --from LOCATION --target SERVER",
 		Short: "Restore a backup into a server",
@@ -334,9 +334,12 @@ keeps it out of the target's binary log.
 			defer arch.Bucket.Close()
 			p := a.progress("restore")
 			m, err := arch.Restore(ctx, args[0], creds, backup.ArchiveRestoreOptions{Stream: stream, Progress: p.object,
-				RestoreOptions: backup.RestoreOptions{Workers: workers, Databases: dbs, Rename: rename, Replace: replace, Users: users, NoBinlog: noBinlog}})
+				RestoreOptions: backup.RestoreOptions{Workers: workers, Databases: dbs, Rename: rename, Replace: replace, Users: users, NoBinlog: noBinlog, CheckRows: checkRows}})
+			var mismatch *backup.RowsMismatchError
 			switch {
 			case err == nil:
+			case errors.As(err, &mismatch):
+				return integrityError{err.Error()}
 			case errors.Is(err, format.ErrCorrupt), errors.Is(err, format.ErrTruncated), errors.Is(err, format.ErrMissing),
 				errors.Is(err, format.ErrWrongKey), errors.Is(err, format.ErrManifestTampered), errors.Is(err, format.ErrInvalidManifest):
 				return integrityError{err.Error()}
@@ -358,6 +361,7 @@ keeps it out of the target's binary log.
 	f.BoolVar(&replace, "replace", false, "drop a target database that exists")
 	f.BoolVar(&noBinlog, "no-binlog", false, "keep the load out of the target's binary log (SET sql_log_bin = 0)")
 	f.BoolVar(&stream, "stream", false, "verify objects as they load instead of all of them first")
+	f.BoolVar(&checkRows, "check-rows", false, "read every restored table back and compare its rows with the checksums taken at dump time (exit 5 if one differs)")
 	return c
 }
 

@@ -90,7 +90,7 @@ func (a *Archive) Run(ctx context.Context, c mysqladmin.Credentials, opts RunOpt
 	for _, o := range res.Objects {
 		st := sink.stored[o.Name]
 		m.Objects = append(m.Objects, format.Object{Name: o.Name, Kind: format.Kind(o.Kind), Database: o.Database, Table: o.Table,
-			Chunk: o.Chunk, Rows: o.Rows, RawSize: st.RawSize, Size: st.Size, SHA256: st.SHA256})
+			Chunk: o.Chunk, Rows: o.Rows, RawSize: st.RawSize, Size: st.Size, SHA256: st.SHA256, RowSum: o.RowSum})
 	}
 	sort.Slice(m.Objects, func(i, j int) bool { return m.Objects[i].Name < m.Objects[j].Name })
 	data, err := format.EncodeManifest(m, key)
@@ -275,7 +275,7 @@ func (a *Archive) Restore(ctx context.Context, id string, c mysqladmin.Credentia
 	for _, o := range m.Objects {
 		byName[o.Name] = o
 		total += o.RawSize
-		objs = append(objs, Object{Name: o.Name, Kind: string(o.Kind), Database: o.Database, Table: o.Table, Chunk: o.Chunk, Rows: o.Rows})
+		objs = append(objs, Object{Name: o.Name, Kind: string(o.Kind), Database: o.Database, Table: o.Table, Chunk: o.Chunk, Rows: o.Rows, RowSum: o.RowSum})
 	}
 	if p := opts.Progress; p != nil {
 		opts.RestoreOptions.Progress = func(o Object) { p(o, byName[o.Name].RawSize, total) }

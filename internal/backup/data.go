@@ -57,25 +57,14 @@ func encodingOf(dataType string, flavor mysqladmin.Flavor) encoding {
 // plan reads a table's columns and primary key and splits it into tasks.
 func (d *dumper) plan(ctx context.Context, db, table string) ([]task, error) {
 	c := d.workers[0]
-	rows, err := c.QueryContext(ctx, `SELECT COLUMN_NAME, DATA_TYPE, EXTRA FROM information_schema.COLUMNS
-		WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, db, table)
+	names, types, err := dumpedColumns(ctx, c, db, table)
 	if err != nil {
 		return nil, d.fail("read the columns of "+db+"."+table, err)
 	}
 	var cols []column
-	for rows.Next() {
-		var name, typ, extra string
-		if err := rows.Scan(&name, &typ, &extra); err != nil {
-			rows.Close()
-			return nil, d.fail("read the columns of "+db+"."+table, err)
-		}
-		x := strings.ToUpper(extra)
-		if strings.Contains(x, "GENERATED") || strings.Contains(x, "PERSISTENT") || strings.Contains(x, "VIRTUAL") {
-			continue // computed by the server on restore
-		}
-		cols = append(cols, column{name: name, enc: encodingOf(typ, d.srv.Info().Flavor)})
+	for i, name := range names {
+		cols = append(cols, column{name: name, enc: encodingOf(types[i], d.srv.Info().Flavor)})
 	}
-	rows.Close()
 	if len(cols) == 0 {
 		return nil, d.fail("read the columns of "+db+"."+table, fmt.Errorf("no columns visible: the dump user may not see this table"))
 	}
@@ -215,6 +204,7 @@ func (d *dumper) dumpTask(ctx context.Context, c *sql.Conn, t task) error {
 	}
 
 	chunk := t.chunk
+	rh := newRowHasher()
 	var stmt []byte
 	var pending error
 	// One object at a time: rows flow into it until it is big enough
@@ -223,12 +213,15 @@ func (d *dumper) dumpTask(ctx context.Context, c *sql.Conn, t task) error {
 		more = false
 		obj := Object{Kind: KindData, Database: t.db, Table: t.table, Chunk: chunk,
 			Name: fmt.Sprintf("data/%s/%s.%05d.sql", safeName(t.db), safeName(t.table), chunk)}
-		err := d.object(ctx, obj, func(sw *statementWriter) (int64, error) {
+		err := d.object(ctx, obj, func(sw *statementWriter, o *Object) (int64, error) {
 			var n, size int64
+			var sum rowSum
+			defer func() { o.RowSum = sum.String() }()
 			for rows.Next() {
 				if err := rows.Scan(ptrs...); err != nil {
 					return n, d.fail("read "+t.db+"."+t.table, err)
 				}
+				rh.add(&sum, vals)
 				row := appendRow(nil, vals, t.cols)
 				if len(stmt) > 0 && len(stmt)+1+len(row) > maxInsert {
 					if err := sw.write(stmt); err != nil {

@@ -38,6 +38,8 @@ type Object struct {
 	Table    string `json:"table,omitempty"`
 	Chunk    int    `json:"chunk,omitempty"`
 	Rows     int64  `json:"rows,omitempty"`
+	// RowSum is the checksum of a data object's rows (see rowSum).
+	RowSum string `json:"row_sum,omitempty"`
 }
 
 // aborter is a writer that can give up its object, storing nothing.
@@ -471,13 +473,15 @@ func (d *dumper) wanted(db, table string) bool {
 
 // object opens an object, writes its statements through fn, and closes
 // it; the object joins the backup only when all of that succeeded.
-func (d *dumper) object(ctx context.Context, obj Object, fn func(sw *statementWriter) (int64, error)) error {
+// fn writes the object's statements and may fill in fields of obj (its row
+// sum); it returns how many rows it wrote.
+func (d *dumper) object(ctx context.Context, obj Object, fn func(sw *statementWriter, obj *Object) (int64, error)) error {
 	w, err := d.sink.Create(ctx, obj)
 	if err != nil {
 		return fmt.Errorf("create object %s: %w", obj.Name, err)
 	}
 	sw := newStatementWriter(w)
-	rows, err := fn(sw)
+	rows, err := fn(sw, &obj)
 	if err == nil {
 		err = sw.flush()
 	}

@@ -48,6 +48,10 @@ type RestoreOptions struct {
 	// (MySQL); on MariaDB 10.6 and later it instead makes an insert into
 	// an empty table take a table lock.
 	UniqueChecks bool
+	// CheckRows reads every restored table back once its data is in and
+	// compares its rows with the checksums the dump recorded (see
+	// CheckRows); a table that differs fails the restore.
+	CheckRows bool
 	// ChunkParallel loads the objects of one table on several connections
 	// at once even when there are enough tables to go round (see
 	// loadOrder).
@@ -106,6 +110,17 @@ func Restore(ctx context.Context, c mysqladmin.Credentials, src Source, objects 
 	}
 	if err := r.parallel(ctx, byKind[KindData]); err != nil {
 		return err
+	}
+	if opts.CheckRows {
+		c, err := r.srv.DB().Conn(ctx)
+		if err != nil {
+			return err
+		}
+		_, _, err = CheckRows(ctx, c, byKind[KindData], opts.Rename)
+		c.Close()
+		if err != nil {
+			return err
+		}
 	}
 	if err := r.views(ctx, byKind[KindViews]); err != nil {
 		return err

@@ -81,7 +81,7 @@ func (d *dumper) schema(ctx context.Context, db string) ([]task, error) {
 
 // statements writes one object holding stmts.
 func (d *dumper) statements(ctx context.Context, obj Object, stmts []string) error {
-	return d.object(ctx, obj, func(sw *statementWriter) (int64, error) {
+	return d.object(ctx, obj, func(sw *statementWriter, _ *Object) (int64, error) {
 		for _, s := range stmts {
 			if err := sw.write([]byte(s)); err != nil {
 				return 0, err

@@ -105,6 +105,10 @@ type Object struct {
 	RawSize  int64  `json:"raw_size"`           // bytes before compression and encryption
 	Size     int64  `json:"size"`               // bytes stored
 	SHA256   string `json:"sha256"`             // SHA-256 of the stored bytes, 64 lowercase hex digits
+	// RowSum is the order-independent checksum of the rows a data object
+	// holds, as the dump read them (32 lowercase hex digits); a restore
+	// can read the table back and compare. Absent in older backups.
+	RowSum string `json:"row_sum,omitempty"`
 }
 
 // wireManifest is the manifest's JSON form; the field order is the format's.
@@ -406,6 +410,12 @@ func (o *Object) validate(field string, errs *fieldErrors) {
 	}
 	if len(o.SHA256) != 2*sha256.Size || !isLowerHex(o.SHA256) {
 		errs.add(field+".sha256", fmt.Errorf("is not %d lowercase hex digits", 2*sha256.Size))
+	}
+	if o.RowSum != "" && (len(o.RowSum) != 32 || !isLowerHex(o.RowSum)) {
+		errs.add(field+".row_sum", errors.New("is not 32 lowercase hex digits"))
+	}
+	if o.RowSum != "" && o.Kind != KindData {
+		errs.add(field+".row_sum", errors.New("is set on an object that holds no rows"))
 	}
 }
 
