@@ -215,8 +215,11 @@ func TestPartFailureAbortsTheUpload(t *testing.T) {
 	if proxy.dropped == 0 {
 		t.Error("the proxy dropped no request; the test tested nothing")
 	}
-	if n := proxy.count("AbortMultipartUpload"); n != 1 {
-		t.Errorf("AbortMultipartUpload sent %d times, want once", n)
+	// At least once: under load the SDK may send the abort again after an
+	// attempt whose answer it did not get; what matters is that no upload
+	// is left (checked below).
+	if n := proxy.count("AbortMultipartUpload"); n < 1 {
+		t.Errorf("AbortMultipartUpload sent %d times, want at least once", n)
 	}
 	if n := proxy.count("CompleteMultipartUpload"); n != 0 {
 		t.Errorf("CompleteMultipartUpload sent %d times, want never", n)
