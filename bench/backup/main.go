@@ -49,16 +49,15 @@ const (
 )
 
 type config struct {
-	socket         string
-	port           int
-	db             string
-	workers        []int
-	threads        int
-	deferIndexRows int64
-	variants       []string
-	rounds         int
-	dir            string
-	cpuprofile     string
+	socket     string
+	port       int
+	db         string
+	workers    []int
+	threads    int
+	variants   []string
+	rounds     int
+	dir        string
+	cpuprofile string
 }
 
 func main() {
@@ -67,7 +66,6 @@ func main() {
 	flag.IntVar(&c.port, "port", 0, "TCP port of the same server, on 127.0.0.1, where dbwarden logs in")
 	flag.StringVar(&c.db, "db", "sbtest", "the database the sysbench tables are in")
 	workers := flag.String("workers", "2,4", "comma-separated dbwarden worker counts, each timed for dump and restore")
-	flag.Int64Var(&c.deferIndexRows, "defer-index-rows", 0, "dbwarden restore: tables of at least this many rows get secondary indexes after loading (0: dbwarden's default, -1: never)")
 	variants := flag.String("variants", "", "also time streamed dbwarden restores with these loading variants, comma-separated, to compare: keep-indexes (no deferred secondary indexes), autocommit (every statement commits), unique-checks (unique_checks stays on), verify-first (not streamed: run again last, to see the order's effect), chunk-parallel (a table's objects on several connections at once), commit-32m (32 MiB transactions)")
 	flag.IntVar(&c.rounds, "rounds", 2, "how many times each restore is timed, in turn with the others; the median is reported")
 	flag.IntVar(&c.threads, "threads", 2, "threads for mydumper and myloader (-t), and parallel raw reads")
@@ -541,7 +539,7 @@ func (b *bench) dbwardenRestore(ctx context.Context, id string, workers int, str
 		defer pprof.StopCPUProfile()
 	}
 	start := time.Now()
-	opts := backup.ArchiveRestoreOptions{RestoreOptions: backup.RestoreOptions{Workers: workers, Databases: []string{b.c.db}, DeferIndexRows: b.c.deferIndexRows}, Stream: stream}
+	opts := backup.ArchiveRestoreOptions{RestoreOptions: backup.RestoreOptions{Workers: workers, Databases: []string{b.c.db}}, Stream: stream}
 	switch variant {
 	case "keep-indexes":
 		opts.DeferIndexRows = -1
