@@ -191,8 +191,9 @@ func TestGenerationMovesOnEveryChange(t *testing.T) {
 	}
 }
 
-// The store's connections leave checkpoints to a goroutine of their own;
-// it must keep up, or the WAL grows with every audited read.
+// The store's connections leave checkpoints to a goroutine of their own.
+// However that goroutine is scheduled, the WAL stays bounded: committers
+// wait for it once it falls far enough behind.
 func TestWALIsCheckpointed(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -200,18 +201,20 @@ func TestWALIsCheckpointed(t *testing.T) {
 	if _, err := s.CreateSecret(ctx, &store.CreateSecretInput{Name: "app/db", SecretString: str("v1")}); err != nil {
 		t.Fatal(err)
 	}
-	const reads = 4000 // each read alone: one audit commit of a few pages
+	wal := filepath.Join(dir, "dbwarden.db-wal")
+	const reads = 8000 // each read alone: one audit commit of a few pages
+	var largest int64
 	for range reads {
 		if _, err := s.GetSecretValue(ctx, &store.GetSecretValueInput{SecretId: "app/db"}); err != nil {
 			t.Fatal(err)
 		}
+		if fi, err := os.Stat(wal); err == nil && fi.Size() > largest {
+			largest = fi.Size()
+		}
 	}
-	fi, err := os.Stat(filepath.Join(dir, "dbwarden.db-wal"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Unchecked, the WAL holds every commit's pages: over 80 MiB here.
-	if fi.Size() > 48<<20 {
-		t.Fatalf("WAL is %d bytes after %d reads: checkpoints are not running", fi.Size(), reads)
+	// Unchecked, the WAL holds every commit's pages: over 160 MiB here.
+	// behindLimit commits of about five pages each come to 40 MiB.
+	if largest > 64<<20 {
+		t.Fatalf("WAL grew to %d bytes during %d reads: checkpoints are not keeping it bounded", largest, reads)
 	}
 }

@@ -13,43 +13,74 @@ import (
 // waits for the disk: at 2,000 reads a second this alone put p99 latency
 // over 5 ms. The store's own connections never checkpoint; a goroutine
 // does, on a connection of its own, after every checkpointEvery commits.
-// Other processes keep SQLite's default, and the last connection to close
+// Should it fall behind (a busy machine, a slow disk, a failing round), a
+// commit that finds more than behindLimit commits since the last
+// checkpoint that did its work waits for a round before it returns, so
+// the WAL stays bounded however the goroutine is scheduled. Other
+// processes keep SQLite's default, and the last connection to close
 // checkpoints what is left.
-
-// checkpointEvery commits. Other processes keep SQLite's default, and the
-// last connection to close checkpoints what is left.
 
 // checkpointEvery is how many commits pass between checkpoints: about
 // SQLite's default threshold of 1000 pages for the few pages an audit
 // commit writes.
 const checkpointEvery = 200
 
-// restartFrames is the WAL length past which a checkpoint also restarts
-// the WAL from its beginning.
+// restartFrames is the WAL length past which a checkpoint also empties
+// the WAL: writers start again at the beginning of its file.
 const restartFrames = 4000
+
+// behindLimit is how many commits may pass since the last checkpoint that
+// did its work before committers wait for the checkpointer: ten rounds
+// missed, about 40 MiB of WAL.
+const behindLimit = 10 * checkpointEvery
 
 type checkpointer struct {
 	db      *sql.DB
-	commits atomic.Int64
+	commits atomic.Int64 // commits so far
+	kept    atomic.Int64 // commits that had passed when the last checkpoint that did its work began
 	kick    chan struct{}
 	done    chan struct{}
 	wg      sync.WaitGroup
 	once    sync.Once
+
+	mu    sync.Mutex
+	round chan struct{} // closed when the checkpoint under way, or the next, ends
 }
 
 func newCheckpointer(db *sql.DB) *checkpointer {
-	c := &checkpointer{db: db, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	c := &checkpointer{
+		db:    db,
+		kick:  make(chan struct{}, 1),
+		done:  make(chan struct{}),
+		round: make(chan struct{}),
+	}
 	c.wg.Add(1)
 	go c.loop()
 	return c
 }
 
 // committed counts one commit and wakes the goroutine when a checkpoint is
-// due; it never blocks.
+// due. It returns at once unless the checkpointer has fallen behindLimit
+// commits behind; then it waits for one checkpoint to end.
 func (c *checkpointer) committed() {
-	if c.commits.Add(1)%checkpointEvery != 0 {
+	n := c.commits.Add(1)
+	if n-c.kept.Load() > behindLimit {
+		c.mu.Lock()
+		round := c.round
+		c.mu.Unlock()
+		c.wake()
+		select {
+		case <-round:
+		case <-c.done:
+		}
 		return
 	}
+	if n%checkpointEvery == 0 {
+		c.wake()
+	}
+}
+
+func (c *checkpointer) wake() {
 	select {
 	case c.kick <- struct{}{}:
 	default: // one is already due
@@ -61,24 +92,42 @@ func (c *checkpointer) loop() {
 	for {
 		select {
 		case <-c.kick:
-			// PASSIVE copies what it can without waiting for readers or
-			// the writer; what it leaves, the next one copies. An error
-			// (a busy database) only postpones it.
-			var busy, frames, copied int
-			err := c.db.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied)
-			if err == nil && frames > restartFrames {
-				// Writers add frames while a passive checkpoint copies,
-				// so the WAL never empties by itself: a restart, which
-				// holds writers back, has only those frames left to copy.
-				c.db.ExecContext(context.Background(), `PRAGMA wal_checkpoint(RESTART)`)
+			start := c.commits.Load()
+			if c.checkpoint() {
+				c.kept.Store(start)
 			}
+			c.mu.Lock()
+			close(c.round)
+			c.round = make(chan struct{})
+			c.mu.Unlock()
 		case <-c.done:
 			return
 		}
 	}
 }
 
-// stop ends the goroutine; a Store may be closed more than once.
+// checkpoint copies the WAL into the database and, once the WAL is long,
+// empties it. It reports whether it did: an error (a busy database) only
+// postpones the work to the next round.
+func (c *checkpointer) checkpoint() bool {
+	ctx := context.Background()
+	// PASSIVE copies what it can without waiting for readers or the
+	// writer. Writers add frames while it copies, so the WAL never
+	// empties by itself: RESTART, which holds writers back and waits
+	// for readers, has only those frames left to copy.
+	var busy, frames, copied int
+	if err := c.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied); err != nil {
+		return false
+	}
+	if frames <= restartFrames {
+		return true
+	}
+	err := c.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &frames, &copied)
+	return err == nil && busy == 0
+}
+
+// stop ends the goroutine, releasing any committer waiting on it; a Store
+// may be closed more than once.
 func (c *checkpointer) stop() {
 	c.once.Do(func() {
 		close(c.done)

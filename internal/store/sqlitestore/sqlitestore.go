@@ -97,9 +97,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	f.Close()
 	q := url.Values{}
+	// The busy timeout comes first so that it covers the other pragmas:
+	// even setting the journal mode can find the database busy.
+	q.Add("_pragma", "busy_timeout(30000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Add("_pragma", "busy_timeout(30000)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Set("_txlock", "immediate")
 	cq := q.Encode() // the checkpointer's connection
