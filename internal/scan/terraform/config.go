@@ -2,6 +2,7 @@ package terraform
 
 import (
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -169,6 +170,7 @@ func (m *modConfig) duplicate(what string, first scan.Range, at scan.Range) {
 func (m *modConfig) decodeFile(f *hcl.File) {
 	content, _, ds := f.Body.PartialContent(fileSchema)
 	m.l.diags(ds)
+	m.checkTopLevel(f.Body)
 	m.collectAccessed(f.Body)
 	for _, b := range content.Blocks {
 		switch b.Type {
@@ -203,6 +205,41 @@ func (m *modConfig) decodeFile(f *hcl.File) {
 		case "module":
 			m.decodeCall(b)
 		}
+	}
+}
+
+// topLevelBlocks are the blocks Terraform accepts at the top of a file;
+// those the scan has no use for (moved, import, check, ...) are skipped.
+var topLevelBlocks = map[string]bool{
+	"terraform": true, "variable": true, "locals": true, "output": true,
+	"provider": true, "resource": true, "data": true, "module": true,
+	"moved": true, "import": true, "check": true, "removed": true,
+	"ephemeral": true, "action": true, "list": true,
+}
+
+// checkTopLevel reports what Terraform itself would refuse at the top of
+// a native syntax file: an argument, or a block such as a bare ingress or
+// root_block_device copied out of its resource. Such a file is not
+// Terraform, and what is in it goes unchecked: the scan says so rather
+// than passing it.
+func (m *modConfig) checkTopLevel(body hcl.Body) {
+	sb, ok := body.(*hclsyntax.Body)
+	if !ok {
+		return
+	}
+	attrs := make([]*hclsyntax.Attribute, 0, len(sb.Attributes))
+	for _, a := range sb.Attributes {
+		attrs = append(attrs, a)
+	}
+	slices.SortFunc(attrs, func(a, b *hclsyntax.Attribute) int { return a.SrcRange.Start.Byte - b.SrcRange.Start.Byte })
+	for _, a := range attrs {
+		m.l.errorf("%s:%d: unsupported argument %q at the top level: arguments belong inside a block (resource, variable, ...); the file is not valid Terraform", a.SrcRange.Filename, a.SrcRange.Start.Line, a.Name)
+	}
+	for _, b := range sb.Blocks {
+		if topLevelBlocks[b.Type] {
+			continue
+		}
+		m.l.errorf("%s:%d: unsupported block type %q at the top level: it belongs inside a resource or other block; the file is not valid Terraform and this block was not checked", b.TypeRange.Filename, b.TypeRange.Start.Line, b.Type)
 	}
 }
 

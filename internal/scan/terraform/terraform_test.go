@@ -578,3 +578,37 @@ func TestModuleOutsideRoot(t *testing.T) {
 	}
 	wantUnknown(t, "file() outside the scanned tree", find(t, p, "locals", "local.leak").Attr("value"))
 }
+
+// A block copied out of its resource, or an argument at the top of a file,
+// is something Terraform refuses; the scan names it instead of passing it
+// unchecked, and keeps what is valid.
+func TestTopLevelFragments(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"main.tf": `
+ingress {
+  from_port   = 3306
+  cidr_blocks = ["0.0.0.0/0"]
+}
+encrypted = true
+moved {
+  from = aws_s3_bucket.a
+  to   = aws_s3_bucket.b
+}
+resource "aws_s3_bucket" "b" {
+  bucket = "kept"
+}
+`})
+	p := &scan.Project{}
+	err := LoadTree(p, dir, Options{Env: []string{}})
+	if err == nil {
+		t.Fatal("no error for a bare ingress block and a top-level argument")
+	}
+	for _, want := range []string{`main.tf:2: unsupported block type "ingress"`, `main.tf:6: unsupported argument "encrypted"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %s", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "moved") {
+		t.Errorf("a moved block, which Terraform accepts, is reported: %v", err)
+	}
+	find(t, p, "resource", "aws_s3_bucket.b")
+}
