@@ -40,6 +40,10 @@ func (k Kind) String() string {
 	return "kind(" + strconv.Itoa(int(k)) + ")"
 }
 
+// Base64Pattern starts the Pattern of a base64 encoding of a partly known
+// string; the pattern of that string follows it.
+const Base64Pattern = "base64:"
+
 // Value is an evaluated attribute of a resource, in the same shape whatever
 // the input language: Terraform's cty values, CloudFormation's YAML or JSON
 // after intrinsic functions, my.cnf options and live server variables all end
@@ -71,7 +75,9 @@ type Value struct {
 	// Pattern is, for an Unknown string built from known and unknown parts
 	// (an interpolation, !Sub, !Join), the known parts with each unknown
 	// part written as "*": "com.amazonaws.*.secretsmanager",
-	// "arn:aws:iam::*:root". Empty when nothing of it is known.
+	// "arn:aws:iam::*:root". Empty when nothing of it is known. The base64
+	// encoding of such a string (base64encode, Fn::Base64) has the pattern
+	// of the text it encodes, after Base64Pattern.
 	Pattern string
 	// Sensitive is set when the value came from something marked sensitive
 	// (a Terraform variable with sensitive = true, a NoEcho parameter).

@@ -570,7 +570,12 @@ func (e *evaluator) base64(at, arg *yaml.Node) (*scan.Value, error) {
 		return nil, err
 	}
 	if !ok {
-		return e.unknown(at, v), nil
+		// What is known of the text is kept, for rules that read user data.
+		u := e.unknown(at, v)
+		if p := patternPiece(v); strings.Trim(p, "*") != "" {
+			u.Pattern = scan.Base64Pattern + p
+		}
+		return u, nil
 	}
 	return e.known(at, scan.Str(base64.StdEncoding.EncodeToString([]byte(s))), v), nil
 }

@@ -3,6 +3,7 @@ package terraform
 import (
 	"strings"
 
+	"github.com/dbwarden/dbwarden/internal/scan"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
@@ -255,6 +256,18 @@ func annotateCall(v cty.Value, e *hclsyntax.FunctionCallExpr, ctx *hcl.EvalConte
 		return s.AsString(), true
 	}
 	switch e.Name {
+	case "base64encode":
+		// What is known of the text is kept, for rules that read user data.
+		if len(e.Args) != 1 {
+			break
+		}
+		av, ok := arg(0)
+		if !ok {
+			break
+		}
+		if p := piece(av); strings.Trim(p, "*") != "" {
+			return dropShape(v).Mark(patternMark(scan.Base64Pattern + p))
+		}
 	case "jsonencode":
 		if len(e.Args) != 1 {
 			break
