@@ -55,7 +55,7 @@ func TestCredentialsInScript(t *testing.T) {
 // carries the value it is about.
 func TestUserDataFixtures(t *testing.T) {
 	for dir, want := range map[string][]string{
-		"testdata/DBW-CODE-004/terraform/fail":      {"aws_instance.mysql", "aws_launch_template.mysql", "aws_launch_configuration.mysql", "aws_ecs_task_definition.app"},
+		"testdata/DBW-CODE-004/terraform/fail":      {"aws_instance.mysql", "aws_launch_template.mysql", "aws_launch_configuration.mysql", "aws_ecs_task_definition.app", "aws_instance.worker"},
 		"testdata/DBW-CODE-004/cloudformation/fail": {"MySQLInstance", "LaunchTemplate", "TaskDefinition"},
 	} {
 		fs := scan.Run(loadFixture(t, dir), []*scan.Rule{codeUserData}, nil)

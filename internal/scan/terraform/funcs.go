@@ -235,7 +235,7 @@ func templateFileFunc(read func(string) ([]byte, error), fs map[string]function.
 				return cty.NilVal, ds
 			}
 			vars := args[1]
-			if !vars.IsWhollyKnown() {
+			if !vars.IsKnown() || vars.IsNull() {
 				return cty.DynamicVal, nil
 			}
 			ty := vars.Type()
@@ -253,6 +253,14 @@ func templateFileFunc(read func(string) ([]byte, error), fs map[string]function.
 				ctx.Variables[k.AsString()] = v
 			}
 			v, ds := expr.Value(ctx)
+			if !vars.IsWhollyKnown() {
+				// The text is only known when applied; what is known of
+				// it is kept as its pattern, for rules that read scripts.
+				if ds.HasErrors() || !v.Type().Equals(cty.String) {
+					return cty.DynamicVal, nil
+				}
+				return annotate(v, expr, ctx, 0), nil
+			}
 			if ds.HasErrors() {
 				return cty.NilVal, ds
 			}

@@ -256,6 +256,8 @@ func annotateCall(v cty.Value, e *hclsyntax.FunctionCallExpr, ctx *hcl.EvalConte
 		return s.AsString(), true
 	}
 	switch e.Name {
+	case "templatefile":
+		return v // its pattern, if any, was made when the template was read
 	case "base64encode":
 		// What is known of the text is kept, for rules that read user data.
 		if len(e.Args) != 1 {

@@ -612,3 +612,31 @@ resource "aws_s3_bucket" "b" {
 	}
 	find(t, p, "resource", "aws_s3_bucket.b")
 }
+
+// A script built from a template or an interpolation with values only
+// known when applied keeps its known text, also under base64encode.
+func TestScriptPatterns(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"init.tpl": "#!/bin/bash\nARN=${arn}\necho ready\n",
+		"main.tf": `
+resource "aws_secretsmanager_secret" "s" {
+  name = "s"
+}
+resource "aws_instance" "a" {
+  user_data = templatefile("${path.module}/init.tpl", { arn = aws_secretsmanager_secret.s.arn })
+}
+resource "aws_launch_template" "b" {
+  user_data = base64encode("#!/bin/bash\nARN=${aws_secretsmanager_secret.s.arn}\n")
+}
+`})
+	p := load(t, dir, Options{Env: []string{}})
+	a := find(t, p, "resource", "aws_instance.a").Attr("user_data")
+	if a.Kind != scan.Unknown || a.Pattern != "#!/bin/bash\nARN=*\necho ready\n" {
+		t.Errorf("templatefile: %s, pattern %q", a.Kind, a.Pattern)
+	}
+	wantRefs(t, "templatefile", a, "aws_secretsmanager_secret.s")
+	b := find(t, p, "resource", "aws_launch_template.b").Attr("user_data")
+	if b.Kind != scan.Unknown || b.Pattern != scan.Base64Pattern+"#!/bin/bash\nARN=*\n" {
+		t.Errorf("base64encode: %s, pattern %q", b.Kind, b.Pattern)
+	}
+}

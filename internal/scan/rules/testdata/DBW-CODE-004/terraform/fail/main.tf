@@ -40,3 +40,15 @@ resource "aws_ecs_task_definition" "app" {
     ]
   }])
 }
+
+resource "aws_secretsmanager_secret" "app" {
+  name = "app/db"
+}
+
+resource "aws_instance" "worker" {
+  ami           = "ami-0123456789abcdef0"
+  instance_type = "t3.medium"
+  user_data = templatefile("${path.module}/init.sh.tpl", {
+    secret_arn = aws_secretsmanager_secret.app.arn
+  })
+}
