@@ -54,6 +54,8 @@ var (
 	peerS3Public   = []string{"AVD-AWS-0094", "AVD-AWS-0086", "AVD-AWS-0087", "AVD-AWS-0091", "AVD-AWS-0093"}
 	peerDDBCMK     = []string{"AVD-AWS-0025", "AVD-AWS-0023"}
 	peerDDBPITR    = []string{"AVD-AWS-0024"}
+	peerUserData   = []string{"AVD-AWS-0029", "AVD-AWS-0129"}
+	peerECSEnv     = []string{"AVD-AWS-0036"}
 )
 
 // peerLongIDs are the long ids tfsec prints next to the AVD ids, for the
@@ -68,6 +70,8 @@ var peerLongIDs = map[string]string{
 	"AVD-AWS-0026": "aws-ec2-enable-volume-encryption",
 	"AVD-AWS-0027": "aws-ec2-volume-encryption-customer-key",
 	"AVD-AWS-0028": "aws-ec2-enforce-http-token-imds",
+	"AVD-AWS-0029": "aws-ec2-no-secrets-in-user-data",
+	"AVD-AWS-0036": "aws-ecs-no-plaintext-secrets",
 	"AVD-AWS-0057": "aws-iam-no-policy-wildcards",
 	"AVD-AWS-0065": "aws-kms-auto-rotate-keys",
 	"AVD-AWS-0077": "aws-rds-specify-backup-retention",
@@ -84,6 +88,7 @@ var peerLongIDs = map[string]string{
 	"AVD-AWS-0095": "aws-sns-enable-topic-encryption",
 	"AVD-AWS-0098": "aws-ssm-secret-use-customer-key",
 	"AVD-AWS-0107": "aws-ec2-no-public-ingress-sgr",
+	"AVD-AWS-0129": "aws-ec2-no-secrets-in-launch-template-user-data",
 	"AVD-AWS-0130": "aws-ec2-enforce-launch-config-http-token-imds",
 	"AVD-AWS-0131": "aws-ec2-enable-at-rest-encryption",
 	"AVD-AWS-0132": "aws-s3-encryption-customer-key",
@@ -422,6 +427,21 @@ http_put_response_hop_limit = 2`)),
 			{"Code", "S3Bucket: bench-artifacts\nS3Key: report.zip\n"},
 			{"TracingConfig", "Mode: Active\n"},
 			{"Environment", "Variables:\n  DB_HOST: bench-mysql.internal\n  DB_PASSWORD: " + q(fakePassword) + "\n"},
+		})),
+	})
+	add(control{Slug: "password-in-user-data", Title: "Password in instance user data", DBW: []string{"DBW-CODE-004"}, Peer: peerUserData,
+		TF: mainTF(instanceModule("user_data", "<<-EOT\n#!/bin/bash\ndocker run -d --name app -e DB_PASSWORD="+fakePassword+" bench-app:1\nEOT")),
+		CFN: cfnInstance("Password in instance user data", "UserData",
+			"Fn::Base64: !Sub |\n  #!/bin/bash\n  aws configure set region ${AWS::Region}\n  docker run -d --name app -e DB_PASSWORD="+fakePassword+" bench-app:1\n"),
+	})
+	add(control{Slug: "password-in-task-definition", Title: "Password in a container definition's environment", DBW: []string{"DBW-CODE-004"}, Peer: peerECSEnv,
+		TF: mainTF(resource("aws_ecs_task_definition", "app", attrs{
+			{"family", q("bench-app")},
+			{"container_definitions", "jsonencode([{\n  name  = \"app\"\n  image = \"bench-app:1\"\n  environment = [\n    { name = \"DB_HOST\", value = \"bench-mysql.internal\" },\n    { name = \"DB_PASSWORD\", value = " + q(fakePassword) + " },\n  ]\n}])"},
+		})),
+		CFN: template("Password in a container definition's environment", nil, cfnResource("App", "AWS::ECS::TaskDefinition", attrs{
+			{"Family", "bench-app"},
+			{"ContainerDefinitions", "- Name: app\n  Image: bench-app:1\n  Environment:\n    - Name: DB_HOST\n      Value: bench-mysql.internal\n    - Name: DB_PASSWORD\n      Value: " + q(fakePassword) + "\n"},
 		})),
 	})
 	add(control{Slug: "parameter-without-noecho", Title: "CloudFormation password parameter without NoEcho", DBW: []string{"DBW-CODE-001"},
