@@ -10,6 +10,7 @@ package scan
 
 import (
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -24,6 +25,7 @@ const (
 	MyCnf          Lang = "mycnf"
 	MySQL          Lang = "mysql" // a live server
 	Git            Lang = "git"   // repository hygiene (.gitignore)
+	IAMPolicy      Lang = "iam"   // IAM policy documents in JSON files
 )
 
 // Resource is one thing a rule looks at.
@@ -40,6 +42,8 @@ const (
 //	live MySQL:     Kind "account" (Address 'user'@'host'), "server"
 //	                (Attrs the global variables), "database"
 //	git:            Kind "gitignore"; Attrs {"patterns": [...]}
+//	IAM policy:     Kind "document", Type "policy_document", Address the
+//	                file's name; Attrs {"Document": the policy}
 type Resource struct {
 	Lang    Lang
 	Kind    string
@@ -115,6 +119,10 @@ type Project struct {
 	// Files are the input files read, for reports that quote lines and for
 	// inline suppressions.
 	Files map[string][]byte
+	// Embedded are the files an input read as part of itself (Terraform's
+	// file() and templatefile()), by absolute path: they are checked there,
+	// not again on their own.
+	Embedded map[string]bool
 
 	byType map[string][]*Resource
 }
@@ -330,6 +338,34 @@ func Run(p *Project, rules []*Rule, sup []Suppression) []Finding {
 		return a.Resource < b.Resource
 	})
 	return all
+}
+
+// AddEmbedded records that an input read the file at path as part of itself.
+func (p *Project) AddEmbedded(path string) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
+	if p.Embedded == nil {
+		p.Embedded = map[string]bool{}
+	}
+	p.Embedded[abs] = true
+}
+
+// IsEmbedded reports whether an input read the file at path as part of
+// itself.
+func (p *Project) IsEmbedded(path string) bool {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return false
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
+	return p.Embedded[abs]
 }
 
 // AddFile records an input file's contents for reports and inline

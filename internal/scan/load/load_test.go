@@ -130,3 +130,30 @@ func TestPathsNamedFileOfNoKnownKind(t *testing.T) {
 		t.Errorf("a named template: %v", err)
 	}
 }
+
+// Policy documents are loaded from JSON files, except those Terraform
+// reads with file(), which are checked in the resource that reads them;
+// other JSON (package.json, a CloudWatch dashboard) is left alone, and a
+// named file of no known kind is an error.
+func TestPolicyDocuments(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"policies/app.json":    `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}`,
+		"policies/trust.json":  `{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}`,
+		"package.json":         `{"name": "app", "version": "1.0.0"}`,
+		"infra/main.tf":        "resource \"aws_iam_policy\" \"p\" {\n  policy = file(\"${path.module}/policy.json\")\n}\n",
+		"infra/policy.json":    `{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}`,
+		"infra/dashboard.json": `{"widgets": []}`,
+	})
+	p := &scan.Project{}
+	if err := Paths(p, []string{dir}, opts); err != nil {
+		t.Fatal(err)
+	}
+	got := byLang(p)[scan.IAMPolicy]
+	if strings.Join(got, ",") != "document app.json,document trust.json" {
+		t.Errorf("policy documents loaded: %v, want app.json and trust.json (policy.json is read by Terraform)", got)
+	}
+	err := Paths(&scan.Project{}, []string{filepath.Join(dir, "package.json")}, opts)
+	if err == nil || !strings.Contains(err.Error(), "not a CloudFormation template") || !strings.Contains(err.Error(), "IAM policy document") {
+		t.Errorf("naming package.json: %v, want an error saying what it is not", err)
+	}
+}

@@ -124,6 +124,8 @@ func langTitle(l scan.Lang) string {
 		return "live MySQL"
 	case scan.Git:
 		return "git"
+	case scan.IAMPolicy:
+		return "IAM policy JSON"
 	}
 	return string(l)
 }
@@ -139,6 +141,8 @@ func fence(l scan.Lang) string {
 		return "ini"
 	case scan.MySQL:
 		return "sql"
+	case scan.IAMPolicy:
+		return "json"
 	}
 	return ""
 }

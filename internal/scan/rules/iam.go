@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/dbwarden/dbwarden/internal/scan"
+	"github.com/dbwarden/dbwarden/internal/scan/iampolicy"
 )
 
 // iamRules check IAM policies, roles and users.
@@ -59,6 +60,9 @@ func identityPolicies(p *scan.Project) []policySource {
 	for _, r := range cfnResources(p, "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy") {
 		add(r, r.Attr("PolicyDocument"), "PolicyDocument")
 	}
+	for _, r := range p.Of(scan.IAMPolicy, iampolicy.Type) {
+		add(r, r.Attr("Document"), "policy")
+	}
 	for _, r := range cfnResources(p, "AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group") {
 		pols := r.Attr("Policies")
 		if !known(pols) {
@@ -79,6 +83,7 @@ var iamWildcard = &scan.Rule{
 	Applies: map[scan.Lang][]string{
 		scan.Terraform:      {"aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy", "aws_iam_role", "aws_iam_policy_document"},
 		scan.CloudFormation: {"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"},
+		scan.IAMPolicy:      {iampolicy.Type},
 	},
 	Seeds: []string{"000 §2", "001 §2", "001 common mistakes", "002 §1", "003 access control"},
 	Rationale: "The seeds grant each role only the actions it needs on the resources it needs: " +
@@ -111,6 +116,14 @@ var iamWildcard = &scan.Rule{
         - Effect: Allow
           Action: [secretsmanager:GetSecretValue, secretsmanager:DescribeSecret]
           Resource: !Ref MySQLRootSecret`,
+		scan.IAMPolicy: `{
+  "Version": "2012-10-17",
+  "Statement": [{
+    "Effect": "Allow",
+    "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+    "Resource": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/app/mysql/mysql-root-password-AbCdEf"
+  }]
+}`,
 	},
 	Trivy:   []string{"AVD-AWS-0057"},
 	Checkov: []string{"CKV_AWS_1", "CKV_AWS_49", "CKV_AWS_62", "CKV_AWS_63", "CKV_AWS_355", "CKV_AWS_286", "CKV_AWS_287", "CKV_AWS_288", "CKV_AWS_289", "CKV_AWS_290"},
@@ -184,6 +197,7 @@ var iamTrust = &scan.Rule{
 	Applies: map[scan.Lang][]string{
 		scan.Terraform:      {"aws_iam_role"},
 		scan.CloudFormation: {"AWS::IAM::Role"},
+		scan.IAMPolicy:      {iampolicy.Type},
 	},
 	Seeds: []string{"002 §1", "003 cross-account access"},
 	Rationale: "Seed 002 restricts role assumption to the service that runs the workload " +
@@ -216,16 +230,27 @@ var iamTrust = &scan.Rule{
           Action: sts:AssumeRole
           Principal:
             Service: lambda.amazonaws.com`,
+		scan.IAMPolicy: `{
+  "Version": "2012-10-17",
+  "Statement": [{
+    "Effect": "Allow",
+    "Principal": {"Service": "ec2.amazonaws.com"},
+    "Action": "sts:AssumeRole"
+  }]
+}`,
 	},
 	Checkov: []string{"CKV_AWS_60", "CKV_AWS_61"},
 	Check: func(p *scan.Project, out *scan.Out) {
-		check := func(r *scan.Resource, doc *scan.Value, what string) {
+		check := func(r *scan.Resource, doc *scan.Value, what string, trustOnly bool) {
 			stmts, ok, why := policyOf(p, r, doc)
 			if !ok {
 				out.Unknown(r, doc, "%s: %s", what, why)
 				return
 			}
 			for _, st := range stmts {
+				if trustOnly && !st.assumesRole() {
+					continue // a bucket or key policy, not a trust policy
+				}
 				at := stmtAt(doc, st)
 				allow, ok := st.isAllow()
 				switch {
@@ -248,12 +273,34 @@ var iamTrust = &scan.Rule{
 			}
 		}
 		for _, r := range tfResources(p, "aws_iam_role") {
-			check(r, r.Attr("assume_role_policy"), "assume_role_policy")
+			check(r, r.Attr("assume_role_policy"), "assume_role_policy", false)
 		}
 		for _, r := range cfnResources(p, "AWS::IAM::Role") {
-			check(r, r.Attr("AssumeRolePolicyDocument"), "AssumeRolePolicyDocument")
+			check(r, r.Attr("AssumeRolePolicyDocument"), "AssumeRolePolicyDocument", false)
+		}
+		// A policy file is a trust policy where its statements let
+		// principals assume a role.
+		for _, r := range p.Of(scan.IAMPolicy, iampolicy.Type) {
+			check(r, r.Attr("Document"), "trust policy", true)
 		}
 	},
+}
+
+// assumesRole reports whether a statement allows assuming a role:
+// sts:AssumeRole, AssumeRoleWithWebIdentity, AssumeRoleWithSAML, or a
+// wildcard that covers them.
+func (st statement) assumesRole() bool {
+	for _, a := range st.Action {
+		s, ok := str(a)
+		if !ok {
+			continue
+		}
+		s = strings.ToLower(s)
+		if s == "*" || s == "sts:*" || strings.HasPrefix(s, "sts:assumerole") {
+			return true
+		}
+	}
+	return false
 }
 
 // accountRootRe matches an account's root principal, also with the account

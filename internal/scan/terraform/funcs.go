@@ -183,6 +183,7 @@ func (l *loader) readModuleFile(dir, name string) ([]byte, error) {
 		if err != nil || !st.Mode().IsRegular() || st.Size() > maxFileSize {
 			continue
 		}
+		l.p.AddEmbedded(abs)
 		return os.ReadFile(abs)
 	}
 	return nil, fmt.Errorf("no readable file %s in the scanned tree", name)
