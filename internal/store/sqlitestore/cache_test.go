@@ -16,6 +16,7 @@ import (
 	"github.com/dbwarden/dbwarden/internal/audit"
 	"github.com/dbwarden/dbwarden/internal/secret"
 	"github.com/dbwarden/dbwarden/internal/store"
+	"github.com/dbwarden/dbwarden/internal/store/sqlitestore"
 )
 
 // Two Stores on one file stand for two processes (the server and a CLI):
@@ -215,6 +216,6 @@ func TestWALIsCheckpointed(t *testing.T) {
 	// Unchecked, the WAL holds every commit's pages: over 160 MiB here.
 	// behindLimit commits of about five pages each come to 40 MiB.
 	if largest > 64<<20 {
-		t.Fatalf("WAL grew to %d bytes during %d reads: checkpoints are not keeping it bounded", largest, reads)
+		t.Fatalf("WAL grew to %d bytes during %d reads: checkpoints are not keeping it bounded (last round: %v)", largest, reads, sqlitestore.CheckpointErr(s))
 	}
 }

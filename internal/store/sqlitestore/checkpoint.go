@@ -3,6 +3,8 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 )
@@ -35,24 +37,27 @@ const restartFrames = 4000
 const behindLimit = 10 * checkpointEvery
 
 type checkpointer struct {
-	db      *sql.DB
-	commits atomic.Int64 // commits so far
-	kept    atomic.Int64 // commits that had passed when the last checkpoint that did its work began
-	kick    chan struct{}
-	done    chan struct{}
-	wg      sync.WaitGroup
-	once    sync.Once
+	db       *sql.DB      // a connection of its own
+	fallback *sql.DB      // the writers' pool, should that connection fail
+	commits  atomic.Int64 // commits so far
+	kept     atomic.Int64 // commits that had passed when the last checkpoint that did its work began
+	kick     chan struct{}
+	done     chan struct{}
+	wg       sync.WaitGroup
+	once     sync.Once
 
-	mu    sync.Mutex
-	round chan struct{} // closed when the checkpoint under way, or the next, ends
+	mu      sync.Mutex
+	round   chan struct{} // closed when the checkpoint under way, or the next, ends
+	lastErr error         // the last round's failure, for tests; under mu
 }
 
-func newCheckpointer(db *sql.DB) *checkpointer {
+func newCheckpointer(db, fallback *sql.DB) *checkpointer {
 	c := &checkpointer{
-		db:    db,
-		kick:  make(chan struct{}, 1),
-		done:  make(chan struct{}),
-		round: make(chan struct{}),
+		db:       db,
+		fallback: fallback,
+		kick:     make(chan struct{}, 1),
+		done:     make(chan struct{}),
+		round:    make(chan struct{}),
 	}
 	c.wg.Add(1)
 	go c.loop()
@@ -93,10 +98,12 @@ func (c *checkpointer) loop() {
 		select {
 		case <-c.kick:
 			start := c.commits.Load()
-			if c.checkpoint() {
+			err := c.checkpoint()
+			if err == nil {
 				c.kept.Store(start)
 			}
 			c.mu.Lock()
+			c.lastErr = err
 			close(c.round)
 			c.round = make(chan struct{})
 			c.mu.Unlock()
@@ -107,23 +114,46 @@ func (c *checkpointer) loop() {
 }
 
 // checkpoint copies the WAL into the database and, once the WAL is long,
-// empties it. It reports whether it did: an error (a busy database) only
-// postpones the work to the next round.
-func (c *checkpointer) checkpoint() bool {
+// empties it. An error (a busy database) only postpones the work to the
+// next round. Should the checkpointer's own connection fail, the round
+// runs on the writers' pool instead.
+func (c *checkpointer) checkpoint() error {
+	err := checkpointOn(c.db)
+	if err != nil && c.fallback != nil {
+		if ferr := checkpointOn(c.fallback); ferr == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+func checkpointOn(db *sql.DB) error {
 	ctx := context.Background()
 	// PASSIVE copies what it can without waiting for readers or the
 	// writer. Writers add frames while it copies, so the WAL never
 	// empties by itself: RESTART, which holds writers back and waits
 	// for readers, has only those frames left to copy.
 	var busy, frames, copied int
-	if err := c.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied); err != nil {
-		return false
+	if err := db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied); err != nil {
+		return fmt.Errorf("passive checkpoint: %w", err)
 	}
 	if frames <= restartFrames {
-		return true
+		return nil
 	}
-	err := c.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &frames, &copied)
-	return err == nil && busy == 0
+	if err := db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &frames, &copied); err != nil {
+		return fmt.Errorf("restart checkpoint: %w", err)
+	}
+	if busy != 0 {
+		return errors.New("restart checkpoint: readers kept the WAL busy")
+	}
+	return nil
+}
+
+// err returns the last round's failure, nil when it succeeded.
+func (c *checkpointer) err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lastErr
 }
 
 // stop ends the goroutine, releasing any committer waiting on it; a Store

@@ -135,7 +135,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", opts.Path, err)
 	}
 	cdb.SetMaxOpenConns(1)
-	s.ckpt = newCheckpointer(cdb)
+	s.ckpt = newCheckpointer(cdb, db)
 	s.writer = newAuditWriter(s)
 	return s, nil
 }
