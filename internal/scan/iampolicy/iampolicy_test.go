@@ -76,7 +76,7 @@ func TestLoadErrors(t *testing.T) {
 		`{"Statement": [}`:                    "not a JSON policy document",
 		`["Statement"]`:                       "a policy document is a JSON object",
 		`{"Statement": [], "Statement": [1]}`: `"Statement" appears twice`,
-		strings.Repeat(`{"Statement":`, 40) + strings.Repeat("}", 40): "nested more than",
+		strings.Repeat(`{"Statement":`, 70) + "1" + strings.Repeat("}", 70): "nested more than",
 	} {
 		p := &scan.Project{}
 		err := Load(p, "bad.json", []byte(src))
