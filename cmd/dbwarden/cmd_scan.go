@@ -72,14 +72,14 @@ type scanConfig struct {
 	Severity     string             `yaml:"severity"`
 }
 
-const scanLong = `Scan Terraform, CloudFormation, IAM policy and my.cnf files, and live MySQL or MariaDB
+const scanLong = `Scan Terraform, CloudFormation, Compose, IAM policy and my.cnf files, and live MySQL or MariaDB
 servers, against dbwarden's rule catalog (list it with 'dbwarden scan rules').
 
 PATHs are files or directories (default: the current directory). In a
 directory, every Terraform root module, every CloudFormation template (YAML
-or JSON with AWS:: resources), every IAM policy document (JSON with a
-Statement, or one statement, as the aws CLI takes them with file://), every
-my.cnf and every .gitignore is read; .git, .terraform and node_modules are
+or JSON with AWS:: resources), every Docker Compose file, every IAM policy
+document (JSON with a Statement, or one statement, as the aws CLI takes them
+with file://), every my.cnf and every .gitignore is read; .git, .terraform and node_modules are
 skipped. Terraform is evaluated as
 'terraform plan' would: terraform.tfvars, *.auto.tfvars, --var-file, --var
 and TF_VAR_* give variables their values; a value known only when applied

@@ -26,6 +26,7 @@ const (
 	MySQL          Lang = "mysql" // a live server
 	Git            Lang = "git"   // repository hygiene (.gitignore)
 	IAMPolicy      Lang = "iam"   // IAM policy documents in JSON files
+	Compose        Lang = "compose"
 )
 
 // Resource is one thing a rule looks at.
@@ -44,6 +45,8 @@ const (
 //	git:            Kind "gitignore"; Attrs {"patterns": [...]}
 //	IAM policy:     Kind "document", Type "policy_document", Address the
 //	                file's name; Attrs {"Document": the policy}
+//	Compose:        Kind "service", Type "service", Address
+//	                "services.<name>"; Attrs the service as written
 type Resource struct {
 	Lang    Lang
 	Kind    string

@@ -1,6 +1,6 @@
 // Package load finds the inputs of a scan on disk and hands each to its
-// loader: Terraform directories, CloudFormation templates, IAM policy
-// documents, my.cnf files and .gitignore files.
+// loader: Terraform directories, CloudFormation templates, Compose files,
+// IAM policy documents, my.cnf files and .gitignore files.
 package load
 
 import (
@@ -15,6 +15,7 @@ import (
 
 	"github.com/dbwarden/dbwarden/internal/scan"
 	"github.com/dbwarden/dbwarden/internal/scan/cloudformation"
+	"github.com/dbwarden/dbwarden/internal/scan/compose"
 	"github.com/dbwarden/dbwarden/internal/scan/iampolicy"
 	"github.com/dbwarden/dbwarden/internal/scan/mycnf"
 	"github.com/dbwarden/dbwarden/internal/scan/terraform"
@@ -94,13 +95,15 @@ func file(p *scan.Project, path string, named bool, opts Options) error {
 		switch {
 		case cloudformation.Detect(name, src):
 			return cloudformation.Load(p, filepath.ToSlash(path), src, opts.Params)
+		case ext != ".json" && ext != ".template" && compose.Detect(name, src):
+			return compose.Load(p, path, src)
 		case ext == ".json" && iampolicy.Detect(src):
 			if p.IsEmbedded(path) {
 				return nil // read by Terraform's file(), checked in the resource that reads it
 			}
 			return iampolicy.Load(p, path, src)
 		case named:
-			return fmt.Errorf("%s: not a CloudFormation template (no Resources with AWS:: types) or IAM policy document (no Statement)", path)
+			return fmt.Errorf("%s: not a CloudFormation template (no Resources with AWS:: types), Compose file (no services) or IAM policy document (no Statement)", path)
 		}
 		return nil
 	case ext == ".cnf" || ext == ".ini" || strings.Contains(filepath.ToSlash(path), "/conf.d/"):
@@ -117,7 +120,7 @@ func file(p *scan.Project, path string, named bool, opts Options) error {
 		return mycnf.Load(p, path)
 	}
 	if named {
-		return fmt.Errorf("%s: not a file dbwarden scans (Terraform, CloudFormation, IAM policy JSON, my.cnf)", path)
+		return fmt.Errorf("%s: not a file dbwarden scans (Terraform, CloudFormation, Compose, IAM policy JSON, my.cnf)", path)
 	}
 	return nil
 }

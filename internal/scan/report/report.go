@@ -126,6 +126,8 @@ func langTitle(l scan.Lang) string {
 		return "git"
 	case scan.IAMPolicy:
 		return "IAM policy JSON"
+	case scan.Compose:
+		return "Docker Compose"
 	}
 	return string(l)
 }
@@ -143,6 +145,8 @@ func fence(l scan.Lang) string {
 		return "sql"
 	case scan.IAMPolicy:
 		return "json"
+	case scan.Compose:
+		return "yaml"
 	}
 	return ""
 }

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dbwarden/dbwarden/internal/scan"
+	"github.com/dbwarden/dbwarden/internal/scan/compose"
 )
 
 // Instance user data and container definitions are where a credential
@@ -68,7 +69,13 @@ func literal(val string) bool {
 	case '$', '`', '*', '<', '{', '[', '%', '(':
 		return false
 	}
-	return !strings.EqualFold(val, "true") && !strings.EqualFold(val, "false") && !strings.EqualFold(val, "null")
+	// Flags such as MYSQL_RANDOM_ROOT_PASSWORD=yes name a credential but
+	// are not one.
+	switch strings.ToLower(val) {
+	case "true", "false", "null", "yes", "no", "on", "off", "0", "1":
+		return false
+	}
+	return true
 }
 
 // credentialsInScript finds the credentials a script writes in plain text.
@@ -110,6 +117,53 @@ func assignedCredential(line string) string {
 	return ""
 }
 
+// composeEnvironment calls found for each credential-named variable of a
+// Compose environment (a mapping, or a list of NAME=value) given a value
+// written in the file: not empty, not ${VARIABLE} interpolated when the
+// file is used.
+func composeEnvironment(env *scan.Value, found func(at *scan.Value, name string)) {
+	if env == nil {
+		return
+	}
+	switch env.Kind {
+	case scan.Map:
+		for _, k := range env.Keys() {
+			v := env.Map[k]
+			if s, ok := v.String(); ok && secretName(k) && literal(s) && !strings.Contains(s, "${") {
+				found(v, k)
+			}
+		}
+	case scan.List:
+		for _, e := range env.List {
+			s, ok := e.String()
+			if !ok {
+				continue
+			}
+			name, val, ok := strings.Cut(s, "=")
+			if ok && secretName(name) && literal(val) && !strings.Contains(val, "${") {
+				found(e, name)
+			}
+		}
+	}
+}
+
+// commandText is a Compose command, entrypoint or health check test as a
+// line of script: a string as written, a list joined by spaces.
+func commandText(v *scan.Value) *scan.Value {
+	if v == nil || v.Kind != scan.List {
+		return v
+	}
+	var parts []string
+	for _, e := range v.List {
+		if s, ok := e.String(); ok {
+			parts = append(parts, s)
+		}
+	}
+	out := scan.Str(strings.Join(parts, " "))
+	out.Range = v.Range
+	return out
+}
+
 // containerEnvironment returns the environment entries of container
 // definitions: a JSON string (Terraform's container_definitions), or a
 // list of maps with Environment (CloudFormation's ContainerDefinitions).
@@ -147,6 +201,7 @@ var codeUserData = &scan.Rule{
 		scan.Terraform: {"aws_instance", "aws_launch_template", "aws_launch_configuration", "aws_ecs_task_definition"},
 		scan.CloudFormation: {"AWS::EC2::Instance", "AWS::EC2::LaunchTemplate", "AWS::AutoScaling::LaunchConfiguration",
 			"AWS::ECS::TaskDefinition"},
+		scan.Compose: {compose.Type},
 	},
 	Seeds: []string{"000 §1", "000 §7", "003 secret management", "004 database configuration"},
 	Rationale: "Seed 000's instance reads the MySQL passwords from Secrets Manager when it starts; seed 003 " +
@@ -154,11 +209,12 @@ var codeUserData = &scan.Rule{
 		"user data (docker run -e MYSQL_ROOT_PASSWORD=..., mysql -p..., IDENTIFIED BY '...') or into a " +
 		"task definition's environment is stored with the instance or task, shown to anyone allowed to " +
 		"describe it, served to every process on the instance by the metadata service, and kept in the " +
-		"code and the Terraform state.",
+		"code and the Terraform state; one in a Compose file is in the repository and its history.",
 	Remediation: "Read the credential when the instance or task starts: in user data with " +
 		"aws secretsmanager get-secret-value (or dbwarden secret get-secret-value) into a variable, never " +
 		"a literal; in a task definition with secrets (valueFrom a Secrets Manager secret or SecureString " +
-		"parameter) instead of environment.",
+		"parameter) instead of environment; in a Compose file with secrets and the image's *_FILE variables " +
+		"(MYSQL_ROOT_PASSWORD_FILE) or ${VARIABLE} taken from the environment.",
 	Example: map[scan.Lang]string{
 		scan.Terraform: `resource "aws_instance" "mysql" {
   ami           = var.ami_id
@@ -179,6 +235,16 @@ var codeUserData = &scan.Rule{
         Secrets:
           - Name: DB_PASSWORD
             ValueFrom: !Ref DatabaseSecret`,
+		scan.Compose: `services:
+  mysql:
+    image: mysql:8.0
+    environment:
+      MYSQL_ROOT_PASSWORD_FILE: /run/secrets/mysql_root_password
+    secrets:
+      - mysql_root_password
+secrets:
+  mysql_root_password:
+    file: ./secrets/mysql_root_password   # kept out of version control`,
 	},
 	Trivy:   []string{"AVD-AWS-0029", "AVD-AWS-0129", "AVD-AWS-0036"},
 	Checkov: []string{"CKV_AWS_46"},
@@ -223,6 +289,15 @@ var codeUserData = &scan.Rule{
 		}
 		for _, r := range cfnResources(p, "AWS::ECS::TaskDefinition") {
 			env(r, r.Attr("ContainerDefinitions"), "Environment", "Name", "Value")
+		}
+		for _, r := range p.Of(scan.Compose, compose.Type) {
+			composeEnvironment(r.Attr("environment"), func(at *scan.Value, name string) {
+				out.Fail(r, at, "environment variable %s holds a credential in plain text", name)
+			})
+			for _, attr := range []string{"command", "entrypoint"} {
+				script(r, commandText(r.Attr(attr)), attr)
+			}
+			script(r, commandText(r.Attr("healthcheck", "test")), "healthcheck test")
 		}
 	},
 }

@@ -38,6 +38,7 @@ func TestCredentialsInScript(t *testing.T) {
 		{`MYSQL_ALLOW_EMPTY_PASSWORD=`, ""},
 		{`require_secure_transport: true`, ""},
 		{`mysql --defaults-extra-file=/etc/mysql/app.cnf --port=3306`, ""},
+		{`MYSQL_RANDOM_ROOT_PASSWORD=yes`, ""},
 	} {
 		got := credentialsInScript("#!/bin/bash\n" + c.line)
 		switch {
@@ -57,12 +58,13 @@ func TestUserDataFixtures(t *testing.T) {
 	for dir, want := range map[string][]string{
 		"testdata/DBW-CODE-004/terraform/fail":      {"aws_instance.mysql", "aws_launch_template.mysql", "aws_launch_configuration.mysql", "aws_ecs_task_definition.app", "aws_instance.worker"},
 		"testdata/DBW-CODE-004/cloudformation/fail": {"MySQLInstance", "LaunchTemplate", "TaskDefinition"},
+		"testdata/DBW-CODE-004/compose/fail":        {"services.mysql", "services.mysql", "services.mysql", "services.app", "services.backup"},
 	} {
 		fs := scan.Run(loadFixture(t, dir), []*scan.Rule{codeUserData}, nil)
 		var got []string
 		for _, f := range fs {
 			got = append(got, f.Resource)
-			for _, secret := range []string{"Sup3rS3cretRootPw", "S3cretRootPw", "AppPassw0rd", "hunter2"} {
+			for _, secret := range []string{"Sup3rS3cretRootPw", "S3cretRootPw", "AppPassw0rd", "hunter2", "example-root-pw", "example-app-pw", "123456"} {
 				if strings.Contains(fmt.Sprintf("%+v", f), secret) {
 					t.Errorf("%s: a finding carries the value it reports: %s", dir, f.Message)
 				}
