@@ -62,7 +62,14 @@ func TestBackupCommands(t *testing.T) {
 		t.Fatalf("backup list: %+v", list)
 	}
 	c.ok(nil, "backup", "verify", run.BackupId, "--from", to)
-	c.ok(nil, "restore", run.BackupId, "--from", to, "--target", "prod/mysql/admin", "--rename", db+"="+restored, "--check-rows")
+	var rest struct {
+		Restored                                     bool
+		TablesRowsChecked, TablesWithoutRowChecksums int
+	}
+	c.json(&rest, "restore", run.BackupId, "--from", to, "--target", "prod/mysql/admin", "--rename", db+"="+restored, "--check-rows")
+	if !rest.Restored || rest.TablesRowsChecked != 1 || rest.TablesWithoutRowChecksums != 0 {
+		t.Fatalf("restore --check-rows: %+v, want one table checked", rest)
+	}
 	var n, sum int
 	if err := root.QueryRow("SELECT COUNT(*), SUM(balance) FROM `"+restored+"`.accounts").Scan(&n, &sum); err != nil || n != 3 || sum != 350 {
 		t.Fatalf("restored accounts: %d rows, sum %d (%v)", n, sum, err)

@@ -333,8 +333,10 @@ keeps it out of the target's binary log.
 			}
 			defer arch.Bucket.Close()
 			p := a.progress("restore")
+			var checked, unchecked int
 			m, err := arch.Restore(ctx, args[0], creds, backup.ArchiveRestoreOptions{Stream: stream, Progress: p.object,
-				RestoreOptions: backup.RestoreOptions{Workers: workers, Databases: dbs, Rename: rename, Replace: replace, Users: users, NoBinlog: noBinlog, CheckRows: checkRows}})
+				RestoreOptions: backup.RestoreOptions{Workers: workers, Databases: dbs, Rename: rename, Replace: replace, Users: users, NoBinlog: noBinlog,
+					CheckRows: checkRows, RowsChecked: func(c, s int) { checked, unchecked = c, s }}})
 			var mismatch *backup.RowsMismatchError
 			switch {
 			case err == nil:
@@ -348,7 +350,14 @@ keeps it out of the target's binary log.
 			default:
 				return err
 			}
-			return a.print(map[string]any{"BackupId": args[0], "Restored": true, "Target": creds.Addr(), "Objects": len(m.Objects)})
+			out := map[string]any{"BackupId": args[0], "Restored": true, "Target": creds.Addr(), "Objects": len(m.Objects)}
+			if checkRows {
+				// Tables whose rows were read back and matched the dump's
+				// checksums, and tables of old backups that recorded none.
+				out["TablesRowsChecked"] = checked
+				out["TablesWithoutRowChecksums"] = unchecked
+			}
+			return a.print(out)
 		},
 	}
 	f := c.Flags()

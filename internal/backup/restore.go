@@ -52,6 +52,10 @@ type RestoreOptions struct {
 	// compares its rows with the checksums the dump recorded (see
 	// CheckRows); a table that differs fails the restore.
 	CheckRows bool
+	// RowsChecked, when set, is told how many tables CheckRows compared,
+	// and how many it could not (objects from backups that recorded no
+	// checksums).
+	RowsChecked func(checked, skipped int)
 	// ChunkParallel loads the objects of one table on several connections
 	// at once even when there are enough tables to go round (see
 	// loadOrder).
@@ -116,10 +120,13 @@ func Restore(ctx context.Context, c mysqladmin.Credentials, src Source, objects 
 		if err != nil {
 			return err
 		}
-		_, _, err = CheckRows(ctx, c, byKind[KindData], opts.Rename)
+		checked, skipped, err := CheckRows(ctx, c, byKind[KindData], opts.Rename)
 		c.Close()
 		if err != nil {
 			return err
+		}
+		if opts.RowsChecked != nil {
+			opts.RowsChecked(checked, skipped)
 		}
 	}
 	if err := r.views(ctx, byKind[KindViews]); err != nil {
