@@ -67,6 +67,9 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 type opError struct {
 	op  string
 	err error
+	// purpose says what the operation was for, when a command calls it on
+	// the way to something else ("the server named by --source").
+	purpose string
 }
 
 func (e *opError) Error() string { return e.err.Error() }
@@ -106,6 +109,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch {
 	case errors.As(err, &oe) && errors.As(err, &se):
 		fmt.Fprintf(stderr, "\nAn error occurred (%s) when calling the %s operation: %s\n", se.Code, oe.op, se.Message)
+		if oe.purpose != "" {
+			fmt.Fprintf(stderr, "while reading %s\n", oe.purpose)
+		}
 		if se.Err != nil {
 			// The cause names what failed underneath (a KMS or SQLite
 			// error); it never holds a secret value.

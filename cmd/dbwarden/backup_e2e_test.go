@@ -80,6 +80,11 @@ func TestBackupCommands(t *testing.T) {
 	// Restoring over it again is refused: exit 1, the database untouched.
 	c.fails(exitError, nil, "restore", run.BackupId, "--from", to, "--target", "prod/mysql/admin", "--rename", db+"="+restored)
 
+	// A server secret that does not exist: exit 3, naming it.
+	if r := c.fails(exitNotFound, nil, "backup", "run", "--source", "prod/mysql/nope", "--to", to); !strings.Contains(string(r.stderr), `the server "prod/mysql/nope"`) {
+		t.Errorf("a missing server secret is not named: %s", r.stderr)
+	}
+
 	// mysql:// with the password in MYSQL_PWD; never in the URL.
 	c.fails(exitUsage, nil, "backup", "run", "--source", "mysql://root:secret@127.0.0.1:1", "--to", to)
 	env := c.env

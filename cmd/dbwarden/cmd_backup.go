@@ -446,6 +446,10 @@ func (a *app) serverCredentials(ctx context.Context, s string) (mysqladmin.Crede
 	c, err := secretCredentials(ctx, st, s)
 	if err != nil {
 		st.Close()
+		var oe *opError
+		if errors.As(err, &oe) {
+			oe.purpose = fmt.Sprintf("the credentials of the server %q (a secret name or ARN, or mysql://user@host:port)", s)
+		}
 		return mysqladmin.Credentials{}, nil, err
 	}
 	return c, func() { st.Close() }, nil
