@@ -41,9 +41,19 @@ any other address needs --tls-cert and --tls-key, or --tls-self-signed
 (TLS 1.2 or later).
 SIGINT or SIGTERM stops it after in-flight requests finish.
 
+The server also does the scheduled work: secrets whose rotation is due are
+rotated (see 'dbwarden rotate --help'), and the backups listed in the
+configuration file's "backups" section run on their cron schedules (UTC),
+with their retention applied after each success:
+  {"backups": [{"name": "nightly", "source": "prod/mysql/admin",
+    "to": "s3://acme-backups/mysql", "schedule": "0 2 * * *",
+    "keep": "keep-within=7d", "webhook": "https://hooks.example.com/x"}]}
+A schedule or policy that does not parse stops the server at start.
+
 GET /healthz answers ok; GET /metrics gives Prometheus metrics (requests
 by operation and error code, latency histograms, secrets, audit chain
-length) to loopback clients, or to all with --metrics-public.`,
+length, and per backup job its last success, failure, duration and size)
+to loopback clients, or to all with --metrics-public.`,
 		Example: `  dbwarden server --listen 127.0.0.1:8470 &
   AWS_SHARED_CREDENTIALS_FILE=~/.local/share/dbwarden/admin-credentials \
     aws --endpoint-url http://127.0.0.1:8470 secretsmanager list-secrets`,
