@@ -79,7 +79,8 @@ PATHs are files or directories (default: the current directory). In a
 directory, every Terraform root module, every CloudFormation template (YAML
 or JSON with AWS:: resources), every Docker Compose file, every IAM policy
 document (JSON with a Statement, or one statement, as the aws CLI takes them
-with file://), every my.cnf and every .gitignore is read; .git, .terraform and node_modules are
+with file://), every my.cnf, every environment file (.env, .env.production;
+not .env.example) and every .gitignore is read; .git, .terraform and node_modules are
 skipped. Terraform is evaluated as
 'terraform plan' would: terraform.tfvars, *.auto.tfvars, --var-file, --var
 and TF_VAR_* give variables their values; a value known only when applied

@@ -27,6 +27,7 @@ const (
 	Git            Lang = "git"   // repository hygiene (.gitignore)
 	IAMPolicy      Lang = "iam"   // IAM policy documents in JSON files
 	Compose        Lang = "compose"
+	DotEnv         Lang = "dotenv" // environment files (.env)
 )
 
 // Resource is one thing a rule looks at.
@@ -47,6 +48,8 @@ const (
 //	                file's name; Attrs {"Document": the policy}
 //	Compose:        Kind "service", Type "service", Address
 //	                "services.<name>"; Attrs the service as written
+//	.env:           Kind "file", Type "env_file", Address the file's name;
+//	                Attrs {"variables": {NAME: value}}
 type Resource struct {
 	Lang    Lang
 	Kind    string

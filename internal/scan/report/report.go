@@ -128,6 +128,8 @@ func langTitle(l scan.Lang) string {
 		return "IAM policy JSON"
 	case scan.Compose:
 		return "Docker Compose"
+	case scan.DotEnv:
+		return ".env"
 	}
 	return string(l)
 }
@@ -147,6 +149,8 @@ func fence(l scan.Lang) string {
 		return "json"
 	case scan.Compose:
 		return "yaml"
+	case scan.DotEnv:
+		return "sh"
 	}
 	return ""
 }

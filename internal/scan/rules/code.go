@@ -8,7 +8,7 @@ import (
 
 // codeRules check plaintext credentials and sensitive outputs. No finding
 // ever quotes the value it is about.
-var codeRules = []*scan.Rule{codeSecretInputs, codeSecretArguments, codeSecretOutputs, codeUserData}
+var codeRules = []*scan.Rule{codeSecretInputs, codeSecretArguments, codeSecretOutputs, codeUserData, codeEnvFile}
 
 // shortName returns the name part of a variable, local, tfvars or output
 // address: var.db_password, local.db_password, prod.tfvars:db_password and

@@ -3,7 +3,6 @@ package rules
 import (
 	"path"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/dbwarden/dbwarden/internal/scan"
@@ -151,28 +150,16 @@ var stateGitignore = &scan.Rule{
 crash.log`,
 	},
 	Check: func(p *scan.Project, out *scan.Out) {
-		var ignores []*scan.Resource
-		for _, r := range p.Resources {
-			if r.Lang == scan.Git && r.Kind == "gitignore" {
-				ignores = append(ignores, r)
-			}
-		}
+		ignores := gitignores(p)
 		dirs, _ := rootDirs(p)
 		for _, d := range dirs {
 			dir := absDir(d.Dir)
-			var apply []*scan.Resource
-			for _, g := range ignores {
-				gd := absDir(g.Dir)
-				if gd == dir || strings.HasPrefix(dir, strings.TrimSuffix(gd, "/")+"/") {
-					apply = append(apply, g)
-				}
-			}
+			// Deeper files override shallower ones, as in git.
+			apply := ignoresAbove(ignores, dir)
 			if len(apply) == 0 {
 				out.Fail(d, nil, "no .gitignore in %s or above it: state files, tfvars and .terraform/ can be committed", d.Dir)
 				continue
 			}
-			// Deeper files override shallower ones, as in git.
-			sort.SliceStable(apply, func(i, j int) bool { return len(absDir(apply[i].Dir)) < len(absDir(apply[j].Dir)) })
 			var missing []string
 			seen := map[string]bool{}
 			for _, s := range stateIgnored {
