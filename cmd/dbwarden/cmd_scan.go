@@ -72,15 +72,16 @@ type scanConfig struct {
 	Severity     string             `yaml:"severity"`
 }
 
-const scanLong = `Scan Terraform, CloudFormation, Compose, IAM policy and my.cnf files, and live MySQL or MariaDB
-servers, against dbwarden's rule catalog (list it with 'dbwarden scan rules').
+const scanLong = `Scan infrastructure code (Terraform, CloudFormation, Compose files,
+Dockerfiles, IAM policies, my.cnf and .env files) and live MySQL or MariaDB
+servers against dbwarden's rule catalog (list it with 'dbwarden scan rules').
 
 PATHs are files or directories (default: the current directory). In a
 directory, every Terraform root module, every CloudFormation template (YAML
 or JSON with AWS:: resources), every Docker Compose file, every IAM policy
 document (JSON with a Statement, or one statement, as the aws CLI takes them
 with file://), every my.cnf, every environment file (.env, .env.production;
-not .env.example) and every .gitignore is read; .git, .terraform and node_modules are
+not .env.example), every Dockerfile and every .gitignore is read; .git, .terraform and node_modules are
 skipped. Terraform is evaluated as
 'terraform plan' would: terraform.tfvars, *.auto.tfvars, --var-file, --var
 and TF_VAR_* give variables their values; a value known only when applied

@@ -28,6 +28,7 @@ const (
 	IAMPolicy      Lang = "iam"   // IAM policy documents in JSON files
 	Compose        Lang = "compose"
 	DotEnv         Lang = "dotenv" // environment files (.env)
+	Dockerfile     Lang = "dockerfile"
 )
 
 // Resource is one thing a rule looks at.
@@ -50,6 +51,8 @@ const (
 //	                "services.<name>"; Attrs the service as written
 //	.env:           Kind "file", Type "env_file", Address the file's name;
 //	                Attrs {"variables": {NAME: value}}
+//	Dockerfile:     Kind "file", Type "dockerfile", Address the file's name;
+//	                Attrs {"instructions": [{"instruction", "arguments"}]}
 type Resource struct {
 	Lang    Lang
 	Kind    string

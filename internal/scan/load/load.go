@@ -1,7 +1,7 @@
 // Package load finds the inputs of a scan on disk and hands each to its
 // loader: Terraform directories, CloudFormation templates, Compose files,
-// IAM policy documents, my.cnf files, environment files and .gitignore
-// files.
+// IAM policy documents, my.cnf files, environment files, Dockerfiles and
+// .gitignore files.
 package load
 
 import (
@@ -17,6 +17,7 @@ import (
 	"github.com/dbwarden/dbwarden/internal/scan"
 	"github.com/dbwarden/dbwarden/internal/scan/cloudformation"
 	"github.com/dbwarden/dbwarden/internal/scan/compose"
+	"github.com/dbwarden/dbwarden/internal/scan/dockerfile"
 	"github.com/dbwarden/dbwarden/internal/scan/dotenv"
 	"github.com/dbwarden/dbwarden/internal/scan/iampolicy"
 	"github.com/dbwarden/dbwarden/internal/scan/mycnf"
@@ -87,6 +88,12 @@ func file(p *scan.Project, path string, named bool, opts Options) error {
 		}
 		p.Add(gitignore(path, src))
 		return nil
+	case dockerfile.Detect(name):
+		src, err := readHead(path)
+		if err != nil {
+			return err
+		}
+		return dockerfile.Load(p, path, src)
 	case dotenv.Detect(name):
 		src, err := readHead(path)
 		if err != nil {
@@ -128,7 +135,7 @@ func file(p *scan.Project, path string, named bool, opts Options) error {
 		return mycnf.Load(p, path)
 	}
 	if named {
-		return fmt.Errorf("%s: not a file dbwarden scans (Terraform, CloudFormation, Compose, IAM policy JSON, my.cnf, .env)", path)
+		return fmt.Errorf("%s: not a file dbwarden scans (Terraform, CloudFormation, Compose, IAM policy JSON, my.cnf, .env, Dockerfile)", path)
 	}
 	return nil
 }

@@ -130,6 +130,8 @@ func langTitle(l scan.Lang) string {
 		return "Docker Compose"
 	case scan.DotEnv:
 		return ".env"
+	case scan.Dockerfile:
+		return "Dockerfile"
 	}
 	return string(l)
 }
@@ -151,6 +153,8 @@ func fence(l scan.Lang) string {
 		return "yaml"
 	case scan.DotEnv:
 		return "sh"
+	case scan.Dockerfile:
+		return "dockerfile"
 	}
 	return ""
 }

@@ -81,7 +81,7 @@ func RulesMarkdown(w io.Writer, rules []*scan.Rule) error {
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	p("# dbwarden rule catalog\n\n")
 	p("<!-- Generated from the catalog by `dbwarden scan rules --format markdown > docs/RULES.md`; edit the rules, not this page. -->\n\n")
-	p("`dbwarden scan` holds Terraform, CloudFormation, Docker Compose files, IAM policy documents, my.cnf and .env files and live MySQL servers to these %d rules. ", len(rules))
+	p("`dbwarden scan` holds Terraform, CloudFormation, Docker Compose files, Dockerfiles, IAM policy documents, my.cnf and .env files and live MySQL servers to these %d rules. ", len(rules))
 	p("A finding of a rule can be suppressed with a reason, inline (`# dbwarden:ignore DBW-XXX-NNN reason`) or in a scan configuration file; ")
 	p("see `dbwarden scan --help`.\n\n")
 	p("Severities map to SARIF's `security-severity` as critical 9.5, high 8.0, medium 5.5, low 3.0.\n\n")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dbwarden/dbwarden/internal/scan"
 	"github.com/dbwarden/dbwarden/internal/scan/compose"
+	"github.com/dbwarden/dbwarden/internal/scan/dockerfile"
 )
 
 // Instance user data and container definitions are where a credential
@@ -147,6 +148,20 @@ func composeEnvironment(env *scan.Value, found func(at *scan.Value, name string)
 	}
 }
 
+// dockerfileCredential returns the credential-named variable an ENV or
+// ARG gives a literal value (NAME=value pairs, or ENV's old NAME value
+// form), or "".
+func dockerfileCredential(args string) string {
+	name, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
+	if !strings.Contains(name, "=") {
+		if secretName(name) && literal(rest) && !strings.Contains(rest, "${") {
+			return name
+		}
+		return ""
+	}
+	return assignedCredential(args)
+}
+
 // commandText is a Compose command, entrypoint or health check test as a
 // line of script: a string as written, a list joined by spaces.
 func commandText(v *scan.Value) *scan.Value {
@@ -195,13 +210,14 @@ func containerEnvironment(v *scan.Value, envKey string) (entries []*scan.Value, 
 
 var codeUserData = &scan.Rule{
 	ID:       "DBW-CODE-004",
-	Title:    "Credential in plain text in instance user data or a container definition",
+	Title:    "Credential in plain text in instance user data, a container definition or a Dockerfile",
 	Severity: scan.Critical,
 	Applies: map[scan.Lang][]string{
 		scan.Terraform: {"aws_instance", "aws_launch_template", "aws_launch_configuration", "aws_ecs_task_definition"},
 		scan.CloudFormation: {"AWS::EC2::Instance", "AWS::EC2::LaunchTemplate", "AWS::AutoScaling::LaunchConfiguration",
 			"AWS::ECS::TaskDefinition"},
-		scan.Compose: {compose.Type},
+		scan.Compose:    {compose.Type},
+		scan.Dockerfile: {dockerfile.Type},
 	},
 	Seeds: []string{"000 §1", "000 §7", "003 secret management", "004 database configuration"},
 	Rationale: "Seed 000's instance reads the MySQL passwords from Secrets Manager when it starts; seed 003 " +
@@ -209,12 +225,14 @@ var codeUserData = &scan.Rule{
 		"user data (docker run -e MYSQL_ROOT_PASSWORD=..., mysql -p..., IDENTIFIED BY '...') or into a " +
 		"task definition's environment is stored with the instance or task, shown to anyone allowed to " +
 		"describe it, served to every process on the instance by the metadata service, and kept in the " +
-		"code and the Terraform state; one in a Compose file is in the repository and its history.",
+		"code and the Terraform state; one in a Compose file is in the repository and its history, and one " +
+		"in a Dockerfile's ENV, ARG or RUN is in every image built from it, for anyone who can pull it.",
 	Remediation: "Read the credential when the instance or task starts: in user data with " +
 		"aws secretsmanager get-secret-value (or dbwarden secret get-secret-value) into a variable, never " +
 		"a literal; in a task definition with secrets (valueFrom a Secrets Manager secret or SecureString " +
 		"parameter) instead of environment; in a Compose file with secrets and the image's *_FILE variables " +
-		"(MYSQL_ROOT_PASSWORD_FILE) or ${VARIABLE} taken from the environment.",
+		"(MYSQL_ROOT_PASSWORD_FILE) or ${VARIABLE} taken from the environment; in a Dockerfile not at all: " +
+		"give it when the container starts, or to RUN with a build secret (RUN --mount=type=secret).",
 	Example: map[scan.Lang]string{
 		scan.Terraform: `resource "aws_instance" "mysql" {
   ami           = var.ami_id
@@ -245,6 +263,10 @@ var codeUserData = &scan.Rule{
 secrets:
   mysql_root_password:
     file: ./secrets/mysql_root_password   # kept out of version control`,
+		scan.Dockerfile: `FROM mysql:8.0
+# The password is given when the container starts, never baked in:
+#   docker run -e MYSQL_ROOT_PASSWORD_FILE=/run/secrets/root --secret ...
+COPY conf.d/ /etc/mysql/conf.d/`,
 	},
 	Trivy:   []string{"AVD-AWS-0029", "AVD-AWS-0129", "AVD-AWS-0036"},
 	Checkov: []string{"CKV_AWS_46"},
@@ -298,6 +320,25 @@ secrets:
 				script(r, commandText(r.Attr(attr)), attr)
 			}
 			script(r, commandText(r.Attr("healthcheck", "test")), "healthcheck test")
+		}
+		for _, r := range p.Of(scan.Dockerfile, dockerfile.Type) {
+			for _, in := range r.Attr("instructions").Items() {
+				instr, _ := in.Get("instruction").String()
+				args := in.Get("arguments")
+				text, _ := args.String()
+				switch instr {
+				case "ENV", "ARG":
+					if name := dockerfileCredential(text); name != "" && instr == "ENV" {
+						out.Fail(r, args, "ENV sets %s in plain text: it is in the environment of every image built from this file", name)
+					} else if name != "" {
+						out.Fail(r, args, "ARG gives %s a default in plain text: it is in the build history of every image built from this file", name)
+					}
+				case "RUN":
+					for _, c := range credentialsInScript(text) {
+						out.Fail(r, args, "RUN writes %s in plain text: it is in the image's layers and history", c.what)
+					}
+				}
+			}
 		}
 	},
 }

@@ -59,12 +59,13 @@ func TestUserDataFixtures(t *testing.T) {
 		"testdata/DBW-CODE-004/terraform/fail":      {"aws_instance.mysql", "aws_launch_template.mysql", "aws_launch_configuration.mysql", "aws_ecs_task_definition.app", "aws_instance.worker"},
 		"testdata/DBW-CODE-004/cloudformation/fail": {"MySQLInstance", "LaunchTemplate", "TaskDefinition"},
 		"testdata/DBW-CODE-004/compose/fail":        {"services.mysql", "services.mysql", "services.mysql", "services.app", "services.backup"},
+		"testdata/DBW-CODE-004/dockerfile/fail":     {"Dockerfile", "Dockerfile", "Dockerfile", "Dockerfile"},
 	} {
 		fs := scan.Run(loadFixture(t, dir), []*scan.Rule{codeUserData}, nil)
 		var got []string
 		for _, f := range fs {
 			got = append(got, f.Resource)
-			for _, secret := range []string{"Sup3rS3cretRootPw", "S3cretRootPw", "AppPassw0rd", "hunter2", "example-root-pw", "example-app-pw", "123456"} {
+			for _, secret := range []string{"Sup3rS3cretRootPw", "S3cretRootPw", "AppPassw0rd", "hunter2", "example-root-pw", "example-app-pw", "123456", "baked-in"} {
 				if strings.Contains(fmt.Sprintf("%+v", f), secret) {
 					t.Errorf("%s: a finding carries the value it reports: %s", dir, f.Message)
 				}
