@@ -77,15 +77,15 @@ Dockerfiles, IAM policies, my.cnf and .env files) and live MySQL or MariaDB
 servers against dbwarden's rule catalog (list it with 'dbwarden scan rules').
 
 PATHs are files or directories (default: the current directory). In a
-directory, every Terraform root module, every CloudFormation template (YAML
-or JSON with AWS:: resources), every Docker Compose file, every IAM policy
-document (JSON with a Statement, or one statement, as the aws CLI takes them
-with file://), every my.cnf, every environment file (.env, .env.production;
-not .env.example), every Dockerfile and every .gitignore is read; .git, .terraform and node_modules are
-skipped. Terraform is evaluated as
-'terraform plan' would: terraform.tfvars, *.auto.tfvars, --var-file, --var
-and TF_VAR_* give variables their values; a value known only when applied
-makes a check undecidable, never a pass.
+directory every input of a kind dbwarden reads is found: Terraform root
+modules, CloudFormation templates (YAML or JSON with AWS:: resources),
+Docker Compose files, Dockerfiles, IAM policy documents (JSON with a
+Statement, or one statement, as the aws CLI takes them with file://),
+my.cnf files, environment files (.env, .env.production; not .env.example)
+and .gitignore files; .git, .terraform and node_modules are skipped.
+Terraform is evaluated as 'terraform plan' would: terraform.tfvars,
+*.auto.tfvars, --var-file, --var and TF_VAR_* give variables their values;
+a value known only when applied makes a check undecidable, never a pass.
 
 Live servers (--mysql) are named by a database-credential secret in the store
 (its name or ARN), or by mysql://user@host:port with the password in
