@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -30,7 +31,40 @@ type server struct {
 	creds    string
 	dataDir  string
 	cmd      *exec.Cmd
-	log      *bytes.Buffer
+	log      *logBuffer
+}
+
+// logBuffer collects a child's output, written by the goroutine that
+// copies it while the test reads it.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// logged reports whether the server's log comes to hold s: the server
+// writes a line before it answers, but the copy of its output into the
+// test can lag behind; 10 s bounds a server that never writes it.
+func (srv *server) logged(s string) bool {
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if strings.Contains(srv.log.String(), s) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
 }
 
 func freePort(t *testing.T) int {
@@ -53,7 +87,7 @@ func startServer(t *testing.T, extra ...string) *server {
 
 func startServerIn(t *testing.T, home string, client *http.Client, scheme string, extra ...string) *server {
 	t.Helper()
-	s := &server{dataDir: filepath.Join(home, "data"), log: &bytes.Buffer{}}
+	s := &server{dataDir: filepath.Join(home, "data"), log: &logBuffer{}}
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	s.endpoint = scheme + "://" + addr
 	s.creds = filepath.Join(s.dataDir, credentialsFile)
@@ -119,13 +153,13 @@ func TestServerAdminCredentialsFile(t *testing.T) {
 		t.Fatal("credentials file is not in the shared-credentials format")
 	}
 	// The log names the file, never the secret key.
+	if !s.logged(s.creds) {
+		t.Fatal("the server log does not name the credentials file")
+	}
 	for _, line := range strings.Split(string(b), "\n") {
 		if k, v, ok := strings.Cut(line, " = "); ok && k == "aws_secret_access_key" && strings.Contains(s.log.String(), v) {
 			t.Fatal("the server log holds the secret access key")
 		}
-	}
-	if !strings.Contains(s.log.String(), s.creds) {
-		t.Fatal("the server log does not name the credentials file")
 	}
 }
 
@@ -402,7 +436,7 @@ func TestServerSelfSignedTLS(t *testing.T) {
 	}
 	resp.Body.Close()
 	cert := resp.TLS.PeerCertificates[0]
-	if !strings.Contains(s.log.String(), fingerprintOf(cert.Raw)) {
+	if !s.logged(fingerprintOf(cert.Raw)) {
 		t.Fatal("the server did not print the fingerprint of the certificate it serves")
 	}
 	if fi, err := os.Stat(filepath.Join(s.dataDir, "server-key.pem")); err != nil || fi.Mode().Perm() != 0o600 {
