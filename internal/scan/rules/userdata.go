@@ -70,13 +70,17 @@ func literal(val string) bool {
 	case '$', '`', '*', '<', '{', '[', '%', '(':
 		return false
 	}
-	// Flags such as MYSQL_RANDOM_ROOT_PASSWORD=yes name a credential but
-	// are not one.
-	switch strings.ToLower(val) {
+	return !isFlag(val)
+}
+
+// isFlag reports whether a value is a switch: MYSQL_RANDOM_ROOT_PASSWORD=yes
+// names a credential but is not one.
+func isFlag(val string) bool {
+	switch strings.ToLower(strings.TrimSpace(val)) {
 	case "true", "false", "null", "yes", "no", "on", "off", "0", "1":
-		return false
+		return true
 	}
-	return true
+	return false
 }
 
 // credentialsInScript finds the credentials a script writes in plain text.
@@ -148,18 +152,30 @@ func composeEnvironment(env *scan.Value, found func(at *scan.Value, name string)
 	}
 }
 
-// dockerfileCredential returns the credential-named variable an ENV or
-// ARG gives a literal value (NAME=value pairs, or ENV's old NAME value
-// form), or "".
-func dockerfileCredential(args string) string {
-	name, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
-	if !strings.Contains(name, "=") {
-		if secretName(name) && literal(rest) && !strings.Contains(rest, "${") {
-			return name
-		}
-		return ""
+// dockerVar is a variable an ENV or ARG instruction declares, with its
+// value as written (quotes removed; empty when it has none).
+type dockerVar struct{ name, value string }
+
+// dockerfileVars reads the variables of an ENV or ARG: NAME=value pairs,
+// a bare ARG NAME, or ENV's old NAME value form.
+func dockerfileVars(args string) []dockerVar {
+	args = strings.TrimSpace(args)
+	first, rest, _ := strings.Cut(args, " ")
+	if !strings.Contains(first, "=") {
+		return []dockerVar{{name: first, value: unquote(strings.TrimSpace(rest))}}
 	}
-	return assignedCredential(args)
+	var out []dockerVar
+	for _, m := range assignRe.FindAllStringSubmatch(args, -1) {
+		out = append(out, dockerVar{name: m[1], value: unquote(m[2])})
+	}
+	return out
+}
+
+func unquote(s string) string {
+	if len(s) >= 2 && (s[0] == '"' || s[0] == '\'') && s[len(s)-1] == s[0] {
+		return s[1 : len(s)-1]
+	}
+	return s
 }
 
 // commandText is a Compose command, entrypoint or health check test as a
@@ -328,10 +344,21 @@ COPY conf.d/ /etc/mysql/conf.d/`,
 				text, _ := args.String()
 				switch instr {
 				case "ENV", "ARG":
-					if name := dockerfileCredential(text); name != "" && instr == "ENV" {
-						out.Fail(r, args, "ENV sets %s in plain text: it is in the environment of every image built from this file", name)
-					} else if name != "" {
-						out.Fail(r, args, "ARG gives %s a default in plain text: it is in the build history of every image built from this file", name)
+					for _, v := range dockerfileVars(text) {
+						if !secretName(v.name) || isFlag(v.value) {
+							continue
+						}
+						plain := literal(v.value) && !strings.Contains(v.value, "${")
+						switch {
+						case instr == "ENV" && plain:
+							out.Fail(r, args, "ENV sets %s in plain text: it is in the environment of every image built from this file", v.name)
+						case instr == "ENV" && v.value != "":
+							out.Fail(r, args, "ENV puts %s in the environment of every image built from this file, whatever its value comes from", v.name)
+						case plain:
+							out.Fail(r, args, "ARG gives %s a default in plain text: it is in the build history of every image built from this file", v.name)
+						case v.value == "":
+							out.Fail(r, args, "ARG %s takes a credential at build time: build arguments are kept in the image's history (docker history); use RUN --mount=type=secret", v.name)
+						}
 					}
 				case "RUN":
 					for _, c := range credentialsInScript(text) {

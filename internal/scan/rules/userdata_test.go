@@ -59,7 +59,7 @@ func TestUserDataFixtures(t *testing.T) {
 		"testdata/DBW-CODE-004/terraform/fail":      {"aws_instance.mysql", "aws_launch_template.mysql", "aws_launch_configuration.mysql", "aws_ecs_task_definition.app", "aws_instance.worker"},
 		"testdata/DBW-CODE-004/cloudformation/fail": {"MySQLInstance", "LaunchTemplate", "TaskDefinition"},
 		"testdata/DBW-CODE-004/compose/fail":        {"services.mysql", "services.mysql", "services.mysql", "services.app", "services.backup"},
-		"testdata/DBW-CODE-004/dockerfile/fail":     {"Dockerfile", "Dockerfile", "Dockerfile", "Dockerfile"},
+		"testdata/DBW-CODE-004/dockerfile/fail":     {"Dockerfile", "Dockerfile", "Dockerfile", "Dockerfile", "Dockerfile", "Dockerfile"},
 	} {
 		fs := scan.Run(loadFixture(t, dir), []*scan.Rule{codeUserData}, nil)
 		var got []string
