@@ -76,3 +76,20 @@ func TestUserDataFixtures(t *testing.T) {
 		}
 	}
 }
+
+func TestDockerfileVars(t *testing.T) {
+	for args, want := range map[string]string{
+		`A=1 B="two words" C='x'`: `A=1|B=two words|C=x`,
+		`PASSWORD secret value`:   `PASSWORD=secret value`,
+		`DB_PASSWORD`:             `DB_PASSWORD=`,
+		`X=${Y}`:                  `X=${Y}`,
+	} {
+		var got []string
+		for _, v := range dockerfileVars(args) {
+			got = append(got, v.name+"="+v.value)
+		}
+		if strings.Join(got, "|") != want {
+			t.Errorf("dockerfileVars(%s) = %q, want %q", args, strings.Join(got, "|"), want)
+		}
+	}
+}
