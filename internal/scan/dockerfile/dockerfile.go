@@ -4,8 +4,6 @@
 package dockerfile
 
 import (
-	"bytes"
-	"fmt"
 	"path"
 	"path/filepath"
 	"strings"
@@ -42,10 +40,10 @@ var notDockerfile = map[string]bool{
 // "ENV", "arguments": "..."} on the line it starts on.
 func Load(p *scan.Project, file string, src []byte) error {
 	file = filepath.ToSlash(file)
-	if bytes.IndexByte(src, 0) >= 0 {
-		return fmt.Errorf("%s: a binary file, not a Dockerfile", file)
+	lines, err := scan.TextLines(file, src, "a Dockerfile")
+	if err != nil {
+		return err
 	}
-	lines := strings.Split(strings.ReplaceAll(string(src), "\r\n", "\n"), "\n")
 	list := &scan.Value{Kind: scan.List}
 	escape := `\`
 	for i := 0; i < len(lines); i++ {
@@ -77,22 +75,8 @@ func Load(p *scan.Project, file string, src []byte) error {
 		}}
 		list.List = append(list.List, item)
 	}
-	end := len(lines)
-	if end > 1 && lines[end-1] == "" {
-		end--
-	}
-	rng := scan.Range{File: file, Line: 1, EndLine: max(end, 1)}
-	list.Range = rng
 	p.AddFile(file, src)
-	p.Add(&scan.Resource{
-		Lang:    scan.Dockerfile,
-		Kind:    "file",
-		Type:    Type,
-		Address: path.Base(file),
-		Attrs:   &scan.Value{Kind: scan.Map, Range: rng, Map: map[string]*scan.Value{"instructions": list}},
-		Range:   rng,
-		Dir:     path.Dir(file),
-	})
+	p.Add(scan.FileResource(scan.Dockerfile, Type, file, len(lines), "instructions", list))
 	return nil
 }
 

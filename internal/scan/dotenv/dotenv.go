@@ -5,8 +5,6 @@
 package dotenv
 
 import (
-	"bytes"
-	"fmt"
 	"path"
 	"path/filepath"
 	"strings"
@@ -43,11 +41,11 @@ func Detect(name string) bool {
 // these files skip them.
 func Load(p *scan.Project, file string, src []byte) error {
 	file = filepath.ToSlash(file)
-	if bytes.IndexByte(src, 0) >= 0 {
-		return fmt.Errorf("%s: a binary file, not an environment file", file)
+	lines, err := scan.TextLines(file, src, "an environment file")
+	if err != nil {
+		return err
 	}
 	vars := &scan.Value{Kind: scan.Map, Map: map[string]*scan.Value{}}
-	lines := strings.Split(strings.ReplaceAll(string(src), "\r\n", "\n"), "\n")
 	for i, line := range lines {
 		name, val, ok := assignment(line)
 		if !ok {
@@ -57,21 +55,8 @@ func Load(p *scan.Project, file string, src []byte) error {
 		v.Range = scan.Range{File: file, Line: i + 1, EndLine: i + 1}
 		vars.Map[name] = v
 	}
-	end := len(lines)
-	if end > 1 && lines[end-1] == "" {
-		end--
-	}
-	vars.Range = scan.Range{File: file, Line: 1, EndLine: max(end, 1)}
 	p.AddFile(file, src)
-	p.Add(&scan.Resource{
-		Lang:    scan.DotEnv,
-		Kind:    "file",
-		Type:    Type,
-		Address: path.Base(file),
-		Attrs:   &scan.Value{Kind: scan.Map, Map: map[string]*scan.Value{"variables": vars}, Range: vars.Range},
-		Range:   vars.Range,
-		Dir:     path.Dir(file),
-	})
+	p.Add(scan.FileResource(scan.DotEnv, Type, file, len(lines), "variables", vars))
 	return nil
 }
 
