@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dbwarden/dbwarden/internal/testenv"
 )
 
 func TestKeysStatus(t *testing.T) {
@@ -75,7 +77,7 @@ func TestAuditTailFollow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr logBuffer // read while the command runs
+	var stderr testenv.LockedBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -17,7 +17,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -31,26 +30,7 @@ type server struct {
 	creds    string
 	dataDir  string
 	cmd      *exec.Cmd
-	log      *logBuffer
-}
-
-// logBuffer collects a child's output, written by the goroutine that
-// copies it while the test reads it.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	log      *testenv.LockedBuffer
 }
 
 // logged reports whether the server's log comes to hold s: the server
@@ -87,7 +67,7 @@ func startServer(t *testing.T, extra ...string) *server {
 
 func startServerIn(t *testing.T, home string, client *http.Client, scheme string, extra ...string) *server {
 	t.Helper()
-	s := &server{dataDir: filepath.Join(home, "data"), log: &logBuffer{}}
+	s := &server{dataDir: filepath.Join(home, "data"), log: &testenv.LockedBuffer{}}
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	s.endpoint = scheme + "://" + addr
 	s.creds = filepath.Join(s.dataDir, credentialsFile)

@@ -64,7 +64,7 @@ type mariadbProc struct {
 	cmd      *exec.Cmd
 	lifeline *os.File
 	exited   chan struct{}
-	out      *lockedBuffer
+	out      *LockedBuffer
 }
 
 // mariadbStartTimeout bounds how long a start may take before it is called
@@ -323,7 +323,7 @@ func (s *MariaDBServer) startLocked(ready func(context.Context) error) error {
 	if err != nil {
 		return fmt.Errorf("make the lifeline pipe: %w", err)
 	}
-	out := &lockedBuffer{}
+	out := &LockedBuffer{}
 	cmd := exec.Command("/bin/sh", append([]string{"-c", guardScript, "sh", s.root}, s.args...)...)
 	cmd.Stdin = r
 	cmd.Stdout, cmd.Stderr = out, out

@@ -175,7 +175,7 @@ func TestMariaDBNoOrphan(t *testing.T) {
 			t.Parallel()
 			cmd := exec.Command(os.Args[0], "-test.run=^TestMariaDBChild$", "-test.count=1")
 			cmd.Env = append(os.Environ(), "DBWARDEN_TESTENV_MARIADB_CHILD="+mode)
-			out := &lockedBuffer{}
+			out := &LockedBuffer{}
 			cmd.Stdout, cmd.Stderr = out, out
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)

@@ -86,7 +86,7 @@ func startMoto(t testing.TB, bin string) (url, tail string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	out := &lockedBuffer{}
+	out := &LockedBuffer{}
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.Dir = t.TempDir()
@@ -204,21 +204,28 @@ func MotoEnv(t testing.TB, endpoint string) {
 	}
 }
 
-// lockedBuffer collects a child's output, written by exec's copying
-// goroutines and read by the test.
-type lockedBuffer struct {
+// LockedBuffer collects a child's output, written by exec's copying
+// goroutines and read by the test while the child runs.
+type LockedBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *lockedBuffer) Write(p []byte) (int, error) {
+func (b *LockedBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
+// String returns everything written so far.
+func (b *LockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
 // Tail returns at most the last n bytes written.
-func (b *lockedBuffer) Tail(n int) string {
+func (b *LockedBuffer) Tail(n int) string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	s := b.buf.Bytes()
