@@ -19,27 +19,26 @@ import (
 const Type = "service"
 
 // Detect reports whether src, a YAML file called name, is a Compose file:
-// named as Compose names its files, or holding a top-level services
-// mapping whose services have an image or a build.
+// a top-level services mapping, of services with an image or a build
+// unless the file is named as Compose names its files (where a service
+// may also come from extends). A file so named that does not parse is one
+// too, so that its syntax error is reported rather than the file skipped.
 func Detect(name string, src []byte) bool {
 	base := strings.ToLower(path.Base(filepath.ToSlash(name)))
-	if m, _ := path.Match("*compose*.y*ml", base); m {
-		return true
-	}
+	named, _ := path.Match("*compose*.y*ml", base)
+	named = named && !strings.Contains(base, "composer")
 	if !bytes.Contains(src, []byte("services")) {
 		return false
 	}
 	var top struct {
-		Services map[string]struct {
-			Image any `yaml:"image"`
-			Build any `yaml:"build"`
-		} `yaml:"services"`
+		Services map[string]map[string]any `yaml:"services"`
 	}
 	if err := yaml.Unmarshal(src, &top); err != nil {
-		return false
+		var probe map[string]any
+		return named && yaml.Unmarshal(src, &probe) != nil // broken YAML, not another shape
 	}
 	for _, s := range top.Services {
-		if s.Image != nil || s.Build != nil {
+		if named || s["image"] != nil || s["build"] != nil {
 			return true
 		}
 	}

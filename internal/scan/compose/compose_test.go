@@ -12,8 +12,12 @@ func TestDetect(t *testing.T) {
 		name, src string
 		want      bool
 	}{
-		{"docker-compose.yml", "", true},
-		{"compose.prod.yaml", "", true},
+		{"docker-compose.yml", "services:\n  app:\n    extends: {file: base.yml, service: app}\n", true},
+		{"compose.prod.yaml", "services:\n  db:\n    image: mysql\n", true},
+		{"docker-compose.yml", "services: [\n", true}, // broken: loaded, to report the error
+		{"docker-compose.yml", "", false},
+		{"compose-notes.yaml", "services:\n  - a list, not Compose\n", false},
+		{"composer.yaml", "services:\n  app:\n    x: 1\n", false},
 		{"stack.yml", "services:\n  db:\n    image: mysql:8.0\n", true},
 		{"stack.yml", "services:\n  web:\n    build: .\n", true},
 		{"values.yaml", "services:\n  - name: web\n", false},
