@@ -303,3 +303,37 @@ func TestScanLiveServer(t *testing.T) {
 		}
 	}
 }
+
+// The passwords written in the rule fixtures never reach a report: not in
+// the quoted source lines of the text format, not in a message, not in
+// SARIF.
+func TestScanReportsQuoteNoFixturePassword(t *testing.T) {
+	fixtures, err := filepath.Abs(filepath.Join("..", "..", "internal", "scan", "rules", "testdata"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	passwords := []string{
+		"Lambda-Plain-Pass", "example-root-pw", "baked-in-root-pw", "baked-in-app-pw", "baked-in-legacy-form",
+		"local-dev-Passw0rd", "An0ther-Literal-Pw", "Sup3rS3cretRootPw", "S3cretRootPw", "example-app-pw",
+		"hunter2hunter2", "root-Passw0rd", "ChangeMe-placeholder", "ak-0000-placeholder-but-literal",
+		"Pl41nT3xt-in-tfvars", "repl-Passw0rd", "Plain-Secret-String", "example-not-a-real-secret",
+		"not-a-real-key-but-a-literal-one", "another-literal-secret-key-in-code", "AppPassw0rd",
+	}
+	c := newCLI(t)
+	for _, format := range []string{"text", "json", "sarif"} {
+		r := c.run(nil, "scan", "--no-color", "--include-unknown", "--format", format, fixtures)
+		if r.code != exitError {
+			t.Fatalf("scan --format %s of the fixtures: exit %d, want %d; stderr:\n%s", format, r.code, exitError, r.stderr)
+		}
+		out := string(r.stdout) + string(r.stderr)
+		for _, pw := range passwords {
+			if strings.Contains(out, pw) {
+				for _, line := range strings.Split(out, "\n") {
+					if strings.Contains(line, pw) {
+						t.Errorf("--format %s prints a fixture password on: %s", format, strings.ReplaceAll(line, pw, "<the password>"))
+					}
+				}
+			}
+		}
+	}
+}

@@ -13,7 +13,39 @@ import (
 
 // secretKey matches a password-like key followed by its assignment: HCL and
 // my.cnf "key = value", YAML "Key: value", JSON "\"Key\": value".
-var secretKey = regexp.MustCompile(`(?i)([A-Za-z0-9_.-]*(?:passw(?:or)?d|passphrase|pwd|secret|token|private[_-]?key|access[_-]?key|credential)[A-Za-z0-9_.-]*"?'?)(\s*[:=]\s*)(.*)$`)
+var secretKey = regexp.MustCompile(`(?i)([A-Za-z0-9_.-]*(?:passw(?:or)?d|passphrase|pwd|secret|token|private[_-]?key|access[_-]?key|api[_-]?key|credential)[A-Za-z0-9_.-]*"?'?)(\s*[:=]\s*)(.*)$`)
+
+// jsonSecret matches a password-like key and its string value inside JSON
+// written as a string (a SecretString, a container definition).
+var jsonSecret = regexp.MustCompile(`(?i)(\\?"[A-Za-z0-9_.-]*(?:passw(?:or)?d|passphrase|pwd|secret|token|private[_-]?key|api[_-]?key)[A-Za-z0-9_.-]*\\?"\s*:\s*\\?")([^"\\$][^"\\]*)(\\?")`)
+
+// clientPassword matches a password given to a MySQL or MariaDB client
+// on its command line (-pVALUE, in a script or a JSON list).
+var clientPassword = regexp.MustCompile(`(?i)(\b(?:mysql|mysqladmin|mysqldump|mysqlpump|mysqlimport|mariadb|mariadb-admin|mariadb-dump|mariadb-import)\b.*?["'\s]-p)([^\s"',\]$][^\s"',\]]*)`)
+
+// identifiedBy matches a password in SQL: IDENTIFIED [WITH plugin] BY 'x'.
+var identifiedBy = regexp.MustCompile(`(?i)(\bIDENTIFIED\s+(?:WITH\s+\S+\s+)?BY\s+(?:PASSWORD\s+)?['"])([^'"$][^'"]*)(['"])`)
+
+// dockerLegacyEnv matches a Dockerfile's ENV or ARG in the NAME value form.
+var dockerLegacyEnv = regexp.MustCompile(`(?i)^(\s*(?:ENV|ARG)\s+[A-Za-z0-9_]*(?:passw(?:or)?d|passphrase|pwd|secret|token)[A-Za-z0-9_]*\s+)([^=\s].*)$`)
+
+// accessKeyID matches an AWS access key id.
+var accessKeyID = regexp.MustCompile(`\b((?:AKIA|ASIA))[0-9A-Z]{16}\b`)
+
+// secretWord is what makes a name hold a secret.
+const secretWord = `[A-Za-z0-9_.-]*(?:passw(?:or)?d|passphrase|pwd|secret|token|private[_-]?key|api[_-]?key)[A-Za-z0-9_.-]*`
+
+// namedValue matches a name/value pair on one line whose name holds a
+// secret: { name = "DB_PASSWORD", value = "x" }, {"Name": ..., "Value": ...}.
+var namedValue = regexp.MustCompile(`(?i)(["']?name["']?\s*[:=]\s*["']?` + secretWord + `["']?\s*,\s*["']?value["']?\s*[:=]\s*["']?)([^"',}\s$][^"',}]*)`)
+
+// nameLine and valueLine match the two halves of a pair written on lines
+// of their own (CloudFormation's Environment, a YAML list).
+var (
+	nameLine       = regexp.MustCompile(`(?i)^\s*-?\s*["']?name["']?\s*[:=]`)
+	secretNameLine = regexp.MustCompile(`(?i)^\s*-?\s*["']?name["']?\s*[:=]\s*["']?` + secretWord + `["']?,?\s*$`)
+	valueLine      = regexp.MustCompile(`(?i)^(\s*-?\s*["']?value["']?\s*[:=]\s*)(.+)$`)
+)
 
 // urlPassword matches the password of a URL's user information.
 var urlPassword = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s"']+:)([^@\s"']+)(@)`)
@@ -46,14 +78,46 @@ func settingKey(key string) bool {
 	return settingKeys[k]
 }
 
+// redactAt masks secret values on line n (1-based) of lines, with the
+// lines around it for a value whose name is on a line of its own.
+func redactAt(lines []string, n int) string {
+	line := redactLine(lines[n-1])
+	m := valueLine.FindStringSubmatch(line)
+	if m == nil || isReference(strings.Trim(strings.TrimSpace(m[2]), `"'`)) {
+		return line
+	}
+	// The value's name is the nearest name line, above it or else below.
+	for _, k := range []int{n - 1, n - 2, n + 1, n + 2} {
+		if k < 1 || k > len(lines) || !nameLine.MatchString(lines[k-1]) {
+			continue
+		}
+		if secretNameLine.MatchString(lines[k-1]) {
+			return m[1] + maskValue(m[2])
+		}
+		break
+	}
+	return line
+}
+
 // redactLine masks secret values on one line of source.
 func redactLine(line string) string {
 	line = urlPassword.ReplaceAllString(line, "${1}"+mask+"${3}")
+	line = clientPassword.ReplaceAllString(line, "${1}"+mask)
+	line = identifiedBy.ReplaceAllString(line, "${1}"+mask+"${3}")
+	line = accessKeyID.ReplaceAllString(line, "${1}"+mask)
+	line = jsonSecret.ReplaceAllString(line, "${1}"+mask+"${3}")
+	line = namedValue.ReplaceAllString(line, "${1}"+mask)
+	if m := dockerLegacyEnv.FindStringSubmatchIndex(line); m != nil && !isReference(line[m[4]:m[5]]) {
+		return line[:m[4]] + mask
+	}
 	m := secretKey.FindStringSubmatchIndex(line)
 	if m == nil || settingKey(line[m[2]:m[3]]) {
 		return line
 	}
 	value := line[m[6]:m[7]]
+	if strings.TrimSpace(line[m[4]:m[5]]) == ":" && strings.HasPrefix(value, ":") {
+		return line // AWS::SecretsManager::Secret: a type, not an assignment
+	}
 	masked := maskValue(value)
 	return line[:m[6]] + masked
 }

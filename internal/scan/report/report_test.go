@@ -470,6 +470,23 @@ func TestSARIF(t *testing.T) {
 	})
 }
 
+func TestRedactAt(t *testing.T) {
+	lines := []string{
+		"  Environment:",
+		"    - Name: DB_HOST",
+		"      Value: mysql.internal",
+		"    - Name: DB_PASSWORD",
+		"      Value: s3cret",
+		"    - Name: DB_PASSWORD_ARN",
+		"      Value: !Ref Secret",
+	}
+	for n, want := range map[int]string{3: "      Value: mysql.internal", 5: "      Value: ****", 7: "      Value: !Ref Secret"} {
+		if got := redactAt(lines, n); got != want {
+			t.Errorf("line %d: got %q, want %q", n, got, want)
+		}
+	}
+}
+
 func TestRedactLine(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{`  password = "s3cret"`, `  password = "****"`},
@@ -486,6 +503,21 @@ func TestRedactLine(t *testing.T) {
 		{`        HttpTokens: required`, `        HttpTokens: required`},
 		{`    http_tokens = "optional"`, `    http_tokens = "optional"`},
 		{`  api_token = "abc"`, `  api_token = "****"`},
+		{`RUN mysql -uroot -ps3cret -e "SELECT 1"`, `RUN mysql -uroot -p**** -e "SELECT 1"`},
+		{`      test: ["CMD", "mysqladmin", "ping", "-uroot", "-ps3cret"]`, `      test: ["CMD", "mysqladmin", "ping", "-uroot", "-p****"]`},
+		{`mysql -uroot -p"$ROOT_PW" -e "SELECT 1"`, `mysql -uroot -p"$ROOT_PW" -e "SELECT 1"`},
+		{`mkdir -p /var/lib/mysql-files`, `mkdir -p /var/lib/mysql-files`},
+		{`mysql -e "CREATE USER 'app'@'%' IDENTIFIED BY 's3cret'"`, `mysql -e "CREATE USER 'app'@'%' IDENTIFIED BY '****'"`},
+		{`ALTER USER app IDENTIFIED BY '$NEW_PASSWORD';`, `ALTER USER app IDENTIFIED BY '$NEW_PASSWORD';`},
+		{`ENV MYSQL_PASSWORD s3cret value`, `ENV MYSQL_PASSWORD ****`},
+		{`aws configure set aws_access_key_id AKIAABCDEFGHIJKLMNOP`, `aws configure set aws_access_key_id AKIA****`},
+		{`    api_key = "ak-123"`, `    api_key = "****"`},
+		{`      SecretString: '{"username":"app","password":"s3cret"}'`, `      SecretString: '{"username":"app","password":"****"}'`},
+		{`  secret_string = "{\"password\":\"s3cret\"}"`, `  secret_string = "{\"password\":\"****\"}"`},
+		{`    Type: AWS::SecretsManager::Secret`, `    Type: AWS::SecretsManager::Secret`},
+		{`      { name = "DB_PASSWORD", value = "s3cret" },`, `      { name = "DB_PASSWORD", value = "****" },`},
+		{`      { name = "DB_HOST", value = "db" },`, `      { name = "DB_HOST", value = "db" },`},
+		{`{"name": "API_TOKEN", "value": "s3cret"}`, `{"name": "API_TOKEN", "value": "****"}`},
 	} {
 		if got := redactLine(tc.in); got != tc.want {
 			t.Errorf("redactLine(%q): got %q, want %q", tc.in, got, tc.want)

@@ -170,8 +170,11 @@ func (t *textWriter) quote(src []byte, line int) {
 	start := max(1, line-2)
 	end := min(len(lines), start+maxQuoted-1)
 	width := len(strconv.Itoa(end))
+	for i, l := range lines {
+		lines[i] = strings.ReplaceAll(strings.TrimRight(l, "\r"), "\t", "  ")
+	}
 	for n := start; n <= end; n++ {
-		text := redactLine(strings.ReplaceAll(strings.TrimRight(lines[n-1], "\r"), "\t", "  "))
+		text := redactAt(lines, n)
 		num := fmt.Sprintf("%*d", width, n)
 		if n == line {
 			t.printf("    %s %s | %s\n", t.style(">", ansiBold), t.style(num, ansiBold), text)
