@@ -88,6 +88,8 @@ type manifest struct {
 		PeerLong []string `json:"peer_long"`
 		TFDir    string   `json:"tf_dir"`
 		CFNFile  string   `json:"cfn_file"`
+		// ContainerDir holds a Dockerfile, a Compose file or a .env.
+		ContainerDir string `json:"container_dir"`
 	} `json:"controls"`
 	Large struct {
 		Dir       string `json:"dir"`
@@ -172,7 +174,7 @@ func run(ctx context.Context, c config) error {
 
 	bn.header(ctx, m)
 	corpora := []struct{ name, path, desc string }{
-		{"seeded", filepath.Join(c.corpus, "seeded"), fmt.Sprintf("%d seed controls, each broken in its own Terraform root module and, where the control has a CloudFormation form, template (%s)", len(m.Controls), countFiles(filepath.Join(c.corpus, "seeded")))},
+		{"seeded", filepath.Join(c.corpus, "seeded"), fmt.Sprintf("%d seed controls, each broken in its own Terraform root module, CloudFormation template or container folder (Dockerfile, Compose file, .env), as many of them as the control has (%s)", len(m.Controls), countFiles(filepath.Join(c.corpus, "seeded")))},
 		{"fixtures", c.fixtures, "dbwarden's rule fixtures (" + countFiles(c.fixtures) + "), timing only"},
 		{"large", filepath.Join(c.corpus, m.Large.Dir), fmt.Sprintf("%d Terraform root modules calling one shared local module: %d resource blocks, %d resource instances (count, for_each, dynamic blocks, locals, variables), %d files", m.Large.Modules, m.Large.Resources, m.Large.Instances, m.Large.Files)},
 	}
@@ -603,20 +605,25 @@ func (bn *bench) recall(ctx context.Context, m manifest, reports map[string]stri
 			peers = append(peers, t.name)
 		}
 	}
-	cfnPeers := slices.DeleteFunc(slices.Clone(peers), func(s string) bool { return s == "tfsec" }) // tfsec reads no CloudFormation
+	cfnPeers := slices.DeleteFunc(slices.Clone(peers), func(s string) bool { return s == "tfsec" })       // tfsec reads no CloudFormation
+	containerPeers := slices.DeleteFunc(slices.Clone(peers), func(s string) bool { return s == "tfsec" }) // nor Dockerfiles, Compose or .env
+	// A group of columns per form of a control: dbwarden's, then those of
+	// the peers that read the form.
+	groups := []struct {
+		lang  string
+		peers []string
+	}{{"TF", peers}, {"CFN", cfnPeers}, {"container", containerPeers}}
+	var cols []string
+	for _, g := range groups {
+		cols = append(append(cols, "dbwarden "+g.lang), prefixed(g.peers, " "+g.lang)...)
+	}
 
 	bn.printf("### Recall on the seeded corpus\n\n")
-	bn.printf("✓: the tool reported one of the control's rule ids on the control's module (Terraform) or template (CloudFormation); ✗: it did not; –: the control has no such form. Peers count with any of their equivalent ids (tfsec and trivy share AVD ids). dbwarden scans the PCI and HIPAA controls with `--profile pci` and `--profile hipaa`; the peers have no profiles.\n\n")
-	head := "| control | dbwarden rule | dbwarden TF |"
-	sep := "|---|---|:-:|"
-	for _, p := range peers {
-		head += " " + p + " TF |"
-		sep += ":-:|"
-	}
-	head += " dbwarden CFN |"
-	sep += ":-:|"
-	for _, p := range cfnPeers {
-		head += " " + p + " CFN |"
+	bn.printf("✓: the tool reported one of the control's rule ids on the control's module (Terraform), template (CloudFormation) or container folder (a Dockerfile, a Compose file, or a .env and its .gitignore); ✗: it did not; –: the control has no such form. Peers count with any of their equivalent ids (tfsec and trivy share AVD ids). dbwarden scans the PCI and HIPAA controls with `--profile pci` and `--profile hipaa`; the peers have no profiles.\n\n")
+	head := "| control | dbwarden rule |"
+	sep := "|---|---|"
+	for _, col := range cols {
+		head += " " + col + " |"
 		sep += ":-:|"
 	}
 	head += " peer ids |"
@@ -645,27 +652,29 @@ func (bn *bench) recall(ctx context.Context, m manifest, reports map[string]stri
 		}
 		title := c.Title
 		row := fmt.Sprintf("| %s | %s |", title, strings.Join(c.Dbwarden, ", "))
+		// The template is a file; the module and the container folder are
+		// found by any file in them.
 		forms := []struct {
-			lang, path string
-			dir        bool
-			peers      []string
-		}{{"TF", c.TFDir, true, peers}, {"CFN", c.CFNFile, false, cfnPeers}}
-		for _, f := range forms {
+			path string
+			dir  bool
+		}{{c.TFDir, true}, {c.CFNFile, false}, {c.ContainerDir, true}}
+		for i, f := range forms {
+			g := groups[i]
 			if f.path == "" {
-				row += " – |" + strings.Repeat(" – |", len(f.peers))
+				row += " – |" + strings.Repeat(" – |", len(g.peers))
 				continue
 			}
 			dbw := hit(dbwName, f.path, f.dir, c.Dbwarden)
-			row += " " + count("dbwarden "+f.lang, dbw) + " |"
-			for _, p := range f.peers {
+			row += " " + count("dbwarden "+g.lang, dbw) + " |"
+			for _, p := range g.peers {
 				ok := hit(p, f.path, f.dir, append(slices.Clone(c.Peer), c.PeerLong...))
-				row += " " + count(p+" "+f.lang, ok) + " |"
+				row += " " + count(p+" "+g.lang, ok) + " |"
 				if ok && !dbw {
-					missed = append(missed, fmt.Sprintf("%s (%s, found by %s)", c.Title, f.lang, p))
+					missed = append(missed, fmt.Sprintf("%s (%s, found by %s)", c.Title, g.lang, p))
 				}
 			}
 			if other := otherRules(found[dbwName], f.path, f.dir, c.Dbwarden); len(other) > 0 {
-				extras = append(extras, fmt.Sprintf("%s (%s): %s", c.Slug, f.lang, strings.Join(other, ", ")))
+				extras = append(extras, fmt.Sprintf("%s (%s): %s", c.Slug, g.lang, strings.Join(other, ", ")))
 			}
 		}
 		ids := "none"
@@ -679,7 +688,7 @@ func (bn *bench) recall(ctx context.Context, m manifest, reports map[string]stri
 		bn.printf("%s %s |\n", row, ids)
 	}
 	row := "| **controls found** | |"
-	for _, col := range append(append([]string{"dbwarden TF"}, prefixed(peers, " TF")...), append([]string{"dbwarden CFN"}, prefixed(cfnPeers, " CFN")...)...) {
+	for _, col := range cols {
 		t := totals[col]
 		if t == nil {
 			t = &tally{}
@@ -697,7 +706,7 @@ func (bn *bench) recall(ctx context.Context, m manifest, reports map[string]stri
 		bn.printf("\n")
 	}
 	if len(extras) > 0 {
-		bn.printf("Other dbwarden rules reported on the seeded modules (each module is meant to break one control):\n\n")
+		bn.printf("Other dbwarden rules reported on the seeded modules, templates and container folders (each is meant to break one control):\n\n")
 		for _, s := range extras {
 			bn.printf("- %s\n", s)
 		}

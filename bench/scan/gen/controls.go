@@ -27,9 +27,21 @@ type control struct {
 	// CFN is the CloudFormation template, empty when the control has no
 	// CloudFormation form.
 	CFN string
+	// Container are the files of the control's container folder, by name:
+	// a Dockerfile, a Compose file, or a .env with its .gitignore (nil: no
+	// container form). They are written as they are, with no .gitignore
+	// added: no container rule wants one, and the .env control needs one
+	// that does not list .env.
+	Container map[string]string
 }
 
 func mainTF(s string) map[string]string { return map[string]string{"main.tf": s} }
+
+// dockerfile is a container folder holding a Dockerfile: the MySQL image
+// and line.
+func dockerfile(line string) map[string]string {
+	return map[string]string{"Dockerfile": "FROM mysql:8.0\n" + line + "\n"}
+}
 
 // Peer rule ids (tfsec 1.28.1 and trivy 0.65 share the AVD numbering).
 var (
@@ -56,10 +68,13 @@ var (
 	peerDDBPITR    = []string{"AVD-AWS-0024"}
 	peerUserData   = []string{"AVD-AWS-0029", "AVD-AWS-0129"}
 	peerECSEnv     = []string{"AVD-AWS-0036"}
+	// trivy only: tfsec reads no Dockerfile.
+	peerDockerSecret = []string{"AVD-DS-0031"}
 )
 
 // peerLongIDs are the long ids tfsec prints next to the AVD ids, for the
-// report.
+// report. A check tfsec does not have (the Dockerfile ones) has trivy's
+// short id instead, which trivy reports as ID next to the AVD id.
 var peerLongIDs = map[string]string{
 	"AVD-AWS-0008": "aws-ec2-enable-launch-config-at-rest-encryption",
 	"AVD-AWS-0009": "aws-ec2-no-public-ip",
@@ -98,6 +113,7 @@ var peerLongIDs = map[string]string{
 	"AVD-AWS-0177": "aws-rds-enable-deletion-protection",
 	"AVD-AWS-0180": "aws-rds-enable-public-access",
 	"AVD-AWS-0343": "aws-rds-enable-cluster-deletion-protection",
+	"AVD-DS-0031":  "DS031",
 }
 
 // controls returns the seeded controls, in the order of the report.
@@ -460,6 +476,33 @@ output "db_password" {
 `),
 		CFN: cfnSecret("Output with a password", []string{"  DBPassword:\n    Type: String\n    NoEcho: true\n"},
 			[]string{"GenerateSecretString", "-", "SecretString", "!Ref DBPassword"}, nil) + "Outputs:\n  DBPassword:\n    Value: !Ref DBPassword\n",
+	})
+
+	// Credentials in container files
+	add(control{Slug: "password-in-dockerfile-env", Title: "Password in a Dockerfile ENV", DBW: []string{"DBW-CODE-004"}, Peer: peerDockerSecret,
+		Container: dockerfile("ENV MYSQL_ROOT_PASSWORD=" + fakePassword),
+	})
+	add(control{Slug: "password-in-dockerfile-arg", Title: "Password as a Dockerfile build argument default", DBW: []string{"DBW-CODE-004"}, Peer: peerDockerSecret,
+		Container: dockerfile("ARG DB_PASSWORD=" + fakePassword),
+	})
+	add(control{Slug: "password-in-dockerfile-run", Title: "Password in a Dockerfile RUN", DBW: []string{"DBW-CODE-004"}, Peer: peerDockerSecret,
+		Container: dockerfile(`RUN mysql -uroot -p` + fakePassword + ` -e "SELECT 1"`),
+	})
+	add(control{Slug: "password-in-compose-environment", Title: "Password in a Compose service environment", DBW: []string{"DBW-CODE-004"},
+		Container: map[string]string{"compose.yaml": `services:
+  mysql:
+    image: mysql:8.0
+    environment:
+      MYSQL_DATABASE: app
+      MYSQL_ROOT_PASSWORD: ` + fakePassword + `
+`},
+	})
+	add(control{Slug: "dotenv-not-ignored", Title: ".env with a password not excluded by .gitignore", DBW: []string{"DBW-CODE-005"},
+		Container: map[string]string{
+			".env": "DB_HOST=mysql.internal\nDB_PASSWORD=" + fakePassword + "\n",
+			// The seeded modules' .gitignore: state, tfvars, .terraform/, no .env.
+			".gitignore": gitignore,
+		},
 	})
 
 	// Terraform state

@@ -71,8 +71,8 @@ func TestControlTable(t *testing.T) {
 			t.Errorf("%s: listed twice", c.Slug)
 		}
 		seen[c.Slug] = true
-		if c.TF == nil && c.CFN == "" {
-			t.Errorf("%s: neither a Terraform module nor a template", c.Slug)
+		if c.TF == nil && c.CFN == "" && c.Container == nil {
+			t.Errorf("%s: no Terraform module, template or container folder", c.Slug)
 		}
 		if !slices.Contains([]string{"baseline", "pci", "hipaa"}, c.Profile) {
 			t.Errorf("%s: profile %q", c.Slug, c.Profile)
@@ -129,13 +129,20 @@ func TestFilesParse(t *testing.T) {
 	}
 }
 
-// TestEachModuleBreaksItsControl loads every seeded module and template on
-// its own, as dbwarden scans a repository holding only it, and checks that
-// dbwarden's catalog reports the control it was written to break.
+// TestEachModuleBreaksItsControl loads every seeded module, template and
+// container folder on its own, as dbwarden scans a repository holding only
+// it, and checks that dbwarden's catalog reports the control it was written
+// to break. A container folder must report nothing else: unlike the
+// Terraform modules, it has no resource that breaks a second control by
+// its nature (all ports open are 3306 and 22 too).
 func TestEachModuleBreaksItsControl(t *testing.T) {
 	dir, m := generate(t, 1)
+	containers := 0
 	for _, c := range m.Controls {
-		for _, path := range []string{c.TFDir, c.CFNFile} {
+		if c.ContainerDir != "" {
+			containers++
+		}
+		for _, path := range []string{c.TFDir, c.CFNFile, c.ContainerDir} {
 			if path == "" {
 				continue
 			}
@@ -154,6 +161,13 @@ func TestEachModuleBreaksItsControl(t *testing.T) {
 						got = append(got, f.RuleID)
 					}
 				}
+				if path == c.ContainerDir {
+					for _, id := range got {
+						if !slices.Contains(c.Dbwarden, id) {
+							t.Errorf("got rule %s besides the control's %v", id, c.Dbwarden)
+						}
+					}
+				}
 				for _, id := range c.Dbwarden {
 					if slices.Contains(got, id) {
 						return
@@ -162,6 +176,10 @@ func TestEachModuleBreaksItsControl(t *testing.T) {
 				t.Errorf("got rules %v, want one of %v", got, c.Dbwarden)
 			})
 		}
+	}
+	// The loop above would pass with no container folder written at all.
+	if containers == 0 {
+		t.Error("no control has a container folder")
 	}
 }
 

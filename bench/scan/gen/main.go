@@ -1,15 +1,16 @@
 // Command scan-gen writes the corpora of the scanner benchmark: the seeded
-// corpus, one small Terraform root module (and, where the control has a
-// CloudFormation form, one template) per seed control, each breaking that
-// control; and the large corpus, a tree of Terraform root modules calling a
-// shared local module. The output is the same for the same flags.
+// corpus, for each seed control the forms it has of a small Terraform root
+// module, a CloudFormation template and a container folder (a Dockerfile, a
+// Compose file, or a .env with its .gitignore), each breaking that control;
+// and the large corpus, a tree of Terraform root modules calling a shared
+// local module. The output is the same for the same flags.
 //
 // It also writes manifest.json, which names for each control its module,
-// its template, the compliance profile dbwarden scans it under, and the rule
-// ids that count as finding it: dbwarden's and the peers' (tfsec and trivy
-// share AVD ids). Given -rules (the output of dbwarden scan rules --format
-// json), it fails when a dbwarden rule id of the table is not in the
-// catalog.
+// template and container folder, the compliance profile dbwarden scans them
+// under, and the rule ids that count as finding it: dbwarden's and the
+// peers' (tfsec and trivy share AVD ids). Given -rules (the output of
+// dbwarden scan rules --format json), it fails when a dbwarden rule id of
+// the table is not in the catalog.
 package main
 
 import (
@@ -36,12 +37,14 @@ type ManifestControl struct {
 	// Dbwarden and Peer are the rule ids that count as finding the control.
 	Dbwarden []string `json:"dbwarden"`
 	Peer     []string `json:"peer"`
-	// PeerLong are tfsec's long ids of Peer, in the same order.
+	// PeerLong are tfsec's long ids of Peer, in the same order (trivy's
+	// short id for a check tfsec does not have).
 	PeerLong []string `json:"peer_long"`
-	// TFDir and CFNFile are relative to the corpus; empty when the control
-	// has no such form.
-	TFDir   string `json:"tf_dir,omitempty"`
-	CFNFile string `json:"cfn_file,omitempty"`
+	// TFDir, CFNFile and ContainerDir are relative to the corpus; empty
+	// when the control has no such form.
+	TFDir        string `json:"tf_dir,omitempty"`
+	CFNFile      string `json:"cfn_file,omitempty"`
+	ContainerDir string `json:"container_dir,omitempty"`
 }
 
 // LargeInfo sizes the large corpus.
@@ -168,6 +171,12 @@ func write(out string, cs []control, modules int) (*Manifest, error) {
 		if c.CFN != "" {
 			mc.CFNFile = filepath.ToSlash(filepath.Join("seeded", c.Profile, "cloudformation", c.Slug+".yaml"))
 			if err := writeFiles(filepath.Join(out, filepath.Dir(mc.CFNFile)), map[string]string{c.Slug + ".yaml": c.CFN}); err != nil {
+				return nil, err
+			}
+		}
+		if c.Container != nil {
+			mc.ContainerDir = filepath.ToSlash(filepath.Join("seeded", c.Profile, "containers", c.Slug))
+			if err := writeFiles(filepath.Join(out, mc.ContainerDir), c.Container); err != nil {
 				return nil, err
 			}
 		}
