@@ -78,7 +78,9 @@ func TestBackupCommands(t *testing.T) {
 		t.Fatalf("restored view: %d rows (%v)", n, err)
 	}
 	// Restoring over it again is refused: exit 1, the database untouched.
-	c.fails(exitError, nil, "restore", run.BackupId, "--from", to, "--target", "prod/mysql/admin", "--rename", db+"="+restored)
+	if r := c.fails(exitError, nil, "restore", run.BackupId, "--from", to, "--target", "prod/mysql/admin", "--rename", db+"="+restored); !strings.Contains(string(r.stderr), "--replace") {
+		t.Errorf("restoring over a database does not say how to: %s", r.stderr)
+	}
 
 	// A server secret that does not exist: exit 3, naming it.
 	if r := c.fails(exitNotFound, nil, "backup", "run", "--source", "prod/mysql/nope", "--to", to); !strings.Contains(string(r.stderr), `the server "prod/mysql/nope"`) {

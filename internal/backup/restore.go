@@ -179,7 +179,7 @@ func (r *restorer) checkTargets(ctx context.Context, schemas []Object) error {
 			continue
 		}
 		if !r.opts.Replace {
-			return fmt.Errorf("restore: database %q exists on %s: restore under another name, or replace it", t, r.srv.Addr())
+			return fmt.Errorf("restore: database %q exists on %s: restore it under another name (--rename %s=NEW), or replace it (--replace)", t, r.srv.Addr(), o.Database)
 		}
 		if _, err := r.srv.DB().ExecContext(ctx, "DROP DATABASE "+quoteIdent(t)); err != nil {
 			return r.fail(o, err)
